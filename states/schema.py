@@ -1,0 +1,250 @@
+"""The procedure definition as frozen pydantic models.
+
+The ministry changes its rules by Cabinet resolution and circular, so everything the sources leave
+open (Cabinet before or after signing, MFA consulted or not, the dormancy threshold, expected days
+per step) is data here, and a new rule is a new version of the file, never a code change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from states.graph import check_graph
+from states.text import Label, NFCStr
+
+Phase = Literal["proposal", "ministry_review", "cabinet", "signing", "follow_up", "closed"]
+PHASES: tuple[Phase, ...] = (
+    "proposal",
+    "ministry_review",
+    "cabinet",
+    "signing",
+    "follow_up",
+    "closed",
+)
+PHASE_LABELS: dict[str, Label] = {
+    "proposal": Label(th="ข้อเสนอระดับจังหวัด", en="Provincial proposal"),
+    "ministry_review": Label(
+        th="กระทรวงมหาดไทยพิจารณาและหารือกระทรวงการต่างประเทศ",
+        en="Ministry review and MFA consultation",
+    ),
+    "cabinet": Label(th="คณะรัฐมนตรี", en="Cabinet"),
+    "signing": Label(th="การลงนาม", en="Signing"),
+    "follow_up": Label(th="การดำเนินความสัมพันธ์และติดตามผล", en="Follow-up"),
+    "closed": Label(th="สิ้นสุด", en="Closed"),
+}
+FieldType = Literal["text", "date", "reference", "file", "integer", "amount", "choice"]
+TransitionKind = Literal["step", "revision", "branch", "amendment", "follow_up", "system"]
+
+#: A transition whose destination is this token returns the case to the state it left to enter
+#: the source state (suspension and resumption).
+RETURN = "@previous"
+
+_ID = r"^[a-z][a-z0-9_]*$"
+
+
+def _frozen() -> ConfigDict:
+    return ConfigDict(frozen=True, extra="forbid")
+
+
+class Settings(BaseModel):
+    """The points the public sources leave open; each is decided per version."""
+
+    model_config = _frozen()
+
+    cabinet_mode: Literal["approve_before_signing", "acknowledge_after_signing"] = (
+        "approve_before_signing"
+    )
+    mfa_consultation: bool = True
+    dormancy_fiscal_years: int = Field(default=1, ge=1, le=5)
+
+    def describe(self) -> list[Label]:
+        """Human-readable lines for title blocks and ``procedure show``."""
+        cabinet = (
+            Label(th="ครม. อนุมัติก่อนลงนาม", en="Cabinet approves before signing")
+            if self.cabinet_mode == "approve_before_signing"
+            else Label(th="ครม. รับทราบหลังลงนาม", en="Cabinet acknowledges after signing")
+        )
+        mfa = (
+            Label(th="หารือกระทรวงการต่างประเทศ", en="MFA is consulted")
+            if self.mfa_consultation
+            else Label(th="ไม่หารือกระทรวงการต่างประเทศ", en="MFA is not consulted")
+        )
+        years = self.dormancy_fiscal_years
+        dormant = Label(
+            th=f"ไม่มีกิจกรรม {years} ปีงบประมาณ ถือว่าซบเซา",
+            en=f"Dormant after {years} fiscal year(s) without activity",
+        )
+        return [cabinet, mfa, dormant]
+
+
+class RoleSpec(BaseModel):
+    """A role officers can hold; ``scoped`` roles act only within their own province."""
+
+    model_config = _frozen()
+
+    id: str = Field(pattern=_ID)
+    label: Label
+    scoped: bool = False
+
+
+class FieldSpec(BaseModel):
+    """A piece of information or a document a transition records."""
+
+    model_config = _frozen()
+
+    name: str = Field(pattern=_ID)
+    type: FieldType
+    label: Label
+    choices: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _choices_only_for_choice(self) -> FieldSpec:
+        if (self.type == "choice") != bool(self.choices):
+            raise ValueError(f"field {self.name}: 'choices' goes with type 'choice' only")
+        return self
+
+
+class StateSpec(BaseModel):
+    """A step of the procedure; ``expected_days`` is reported when exceeded, never enforced."""
+
+    model_config = _frozen()
+
+    id: str = Field(pattern=_ID)
+    label: Label
+    phase: Phase
+    final: bool = False
+    expected_days: int | None = Field(default=None, ge=1)
+
+
+class TransitionSpec(BaseModel):
+    """One move between steps, with who may make it and what it must record."""
+
+    model_config = _frozen()
+
+    trigger: str = Field(pattern=_ID)
+    source: tuple[str, ...] = Field(min_length=1)
+    dest: str
+    label: Label
+    kind: TransitionKind = "step"
+    roles: tuple[str, ...] = Field(min_length=1)
+    requires: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    guards: tuple[str, ...] = ()
+    #: Triggers (or ``open``) whose most recent actor may not make this move: segregation of duties.
+    separate_from: tuple[str, ...] = ()
+    #: Settings this transition exists under, e.g. ``{cabinet_mode = "approve_before_signing"}``.
+    when: dict[str, str | bool | int] = Field(default_factory=dict)
+    note_required: bool = False
+
+
+class ProcedureDefinition(BaseModel):
+    """A released version of a procedure; every case keeps the version it was opened under."""
+
+    model_config = _frozen()
+
+    procedure: str = Field(pattern=_ID)
+    version: int = Field(ge=1)
+    effective_from: dt.date
+    title: Label
+    changes: NFCStr = ""
+    initial: str
+    settings: Settings = Settings()
+    roles: tuple[RoleSpec, ...]
+    fields: tuple[FieldSpec, ...] = ()
+    states: tuple[StateSpec, ...]
+    transitions: tuple[TransitionSpec, ...]
+
+    @model_validator(mode="after")
+    def _check(self) -> ProcedureDefinition:
+        problems = _reference_problems(self)
+        if not problems:
+            problems = check_graph(
+                states=[s.id for s in self.states],
+                finals={s.id for s in self.states if s.final},
+                initial=self.initial,
+                edges=[
+                    (t.trigger, tuple(t.source), t.dest, bool(t.guards))
+                    for t in self.active_transitions
+                ],
+                return_token=RETURN,
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def active_transitions(self) -> tuple[TransitionSpec, ...]:
+        """The transitions that exist under this version's settings."""
+        values = self.settings.model_dump()
+        return tuple(
+            t for t in self.transitions if all(values.get(k) == v for k, v in t.when.items())
+        )
+
+    def state(self, state_id: str) -> StateSpec:
+        """The state with this id (KeyError if absent)."""
+        for spec in self.states:
+            if spec.id == state_id:
+                return spec
+        raise KeyError(state_id)
+
+    def field(self, name: str) -> FieldSpec:
+        """The field with this name (KeyError if absent)."""
+        for spec in self.fields:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    def role(self, role_id: str) -> RoleSpec:
+        """The role with this id (KeyError if absent)."""
+        for spec in self.roles:
+            if spec.id == role_id:
+                return spec
+        raise KeyError(role_id)
+
+    def return_targets(self, state_id: str) -> tuple[str, ...]:
+        """States a case may have left to enter *state_id*: where a ``@previous`` move can go."""
+        found: list[str] = []
+        for t in self.active_transitions:
+            if t.dest == state_id:
+                found.extend(s for s in t.source if s != state_id and s not in found)
+        return tuple(found)
+
+
+def _reference_problems(d: ProcedureDefinition) -> list[str]:
+    """Dangling ids: each message names the transition and the id it cannot resolve."""
+    problems: list[str] = []
+    state_ids = [s.id for s in d.states]
+    role_ids = {r.id for r in d.roles}
+    field_names = [f.name for f in d.fields]
+    settings = set(Settings.model_fields)
+    for seen_name, ids in (("state", state_ids), ("field", field_names)):
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            problems.append(f"duplicate {seen_name} ids: {', '.join(dupes)}")
+    if d.initial not in state_ids:
+        problems.append(f"initial state '{d.initial}' is not a declared state")
+    triggers = {t.trigger for t in d.transitions} | {"open"}
+    for t in d.transitions:
+        for s in t.source:
+            if s not in state_ids:
+                problems.append(f"transition '{t.trigger}': unknown source state '{s}'")
+        if t.dest != RETURN and t.dest not in state_ids:
+            problems.append(f"transition '{t.trigger}': unknown destination state '{t.dest}'")
+        for r in t.roles:
+            if r not in role_ids:
+                problems.append(f"transition '{t.trigger}': unknown role '{r}'")
+        for f in (*t.requires, *t.optional):
+            if f not in field_names:
+                problems.append(f"transition '{t.trigger}': unknown field '{f}'")
+        for k in t.when:
+            if k not in settings:
+                problems.append(f"transition '{t.trigger}': unknown setting '{k}' in 'when'")
+        for other in t.separate_from:
+            if other not in triggers:
+                problems.append(
+                    f"transition '{t.trigger}': separate_from names unknown trigger '{other}'"
+                )
+    return problems
