@@ -13,9 +13,7 @@ Edge = tuple[str, tuple[str, ...], str, bool]
 """(trigger, sources, destination, guarded)."""
 
 
-def _successors(
-    edges: Iterable[Edge], return_token: str
-) -> dict[str, set[str]]:
+def _successors(edges: Iterable[Edge], return_token: str) -> dict[str, set[str]]:
     edges = list(edges)
     into: dict[str, set[str]] = defaultdict(set)
     for _, sources, dest, _ in edges:

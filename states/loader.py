@@ -57,11 +57,7 @@ def available_procedures() -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
     root = _procedures_root()
     for folder in sorted(root.iterdir()):
-        versions = sorted(
-            int(f.stem[1:])
-            for f in folder.glob("v*.toml")
-            if f.stem[1:].isdigit()
-        )
+        versions = sorted(int(f.stem[1:]) for f in folder.glob("v*.toml") if f.stem[1:].isdigit())
         if versions:
             found[folder.name] = versions
     return found

@@ -151,6 +151,8 @@ class ProcedureDefinition(BaseModel):
     title: Label
     changes: NFCStr = ""
     initial: str
+    #: Roles that may open a case in the initial state.
+    open_roles: tuple[str, ...] = ("province_officer",)
     settings: Settings = Settings()
     roles: tuple[RoleSpec, ...]
     fields: tuple[FieldSpec, ...] = ()
@@ -224,6 +226,9 @@ def _reference_problems(d: ProcedureDefinition) -> list[str]:
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             problems.append(f"duplicate {seen_name} ids: {', '.join(dupes)}")
+    for r in d.open_roles:
+        if r not in role_ids:
+            problems.append(f"open_roles: unknown role '{r}'")
     if d.initial not in state_ids:
         problems.append(f"initial state '{d.initial}' is not a declared state")
     triggers = {t.trigger for t in d.transitions} | {"open"}

@@ -1,0 +1,1 @@
+"""Graphviz pictures of a procedure and of one case's path."""

@@ -1,0 +1,270 @@
+"""Rows to frozen values and back, explicitly; repositories never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any, cast
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.tables import AuditHeadRow, AuditRow, CaseRow, OfficerRow, SettingRow
+from workflow.errors import ConcurrentUpdate
+from workflow.integrity import (
+    RECORD_VERSION,
+    canonical_json,
+    payload_sha256,
+    record_hash,
+    record_header,
+    utc_text,
+)
+from workflow.model import Actor, AuditDraft, AuditRecord, Case, EventKind
+
+
+def parse_utc(text: str) -> dt.datetime:
+    """The stored canonical timestamp back to an aware datetime."""
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+
+
+def _case(row: CaseRow) -> Case:
+    return Case(
+        reference=row.reference,
+        procedure=row.procedure,
+        version=row.version,
+        definition_sha256=row.definition_sha256,
+        state=row.state,
+        province=row.province,
+        partner_name=row.partner_name,
+        partner_country=row.partner_country,
+        partner_level=row.partner_level,
+        instrument=row.instrument,
+        label=row.label,
+        opened_at=parse_utc(row.opened_at),
+        opened_by=row.opened_by,
+        state_since=parse_utc(row.state_since),
+        previous_state=row.previous_state,
+        trigger_actors=dict(row.trigger_actors),
+        row_version=row.row_version,
+    )
+
+
+class SqlAlchemyCaseRepository:
+    """Cases; updates go through the ORM so the version counter guards them."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _row(self, reference: str) -> CaseRow | None:
+        return self.session.scalars(
+            select(CaseRow).where(CaseRow.reference == reference)
+        ).one_or_none()
+
+    def get(self, reference: str) -> Case | None:
+        row = self._row(reference)
+        return _case(row) if row else None
+
+    def add(self, case: Case) -> None:
+        self.session.add(
+            CaseRow(
+                reference=case.reference,
+                procedure=case.procedure,
+                version=case.version,
+                definition_sha256=case.definition_sha256,
+                state=case.state,
+                previous_state=case.previous_state,
+                province=case.province,
+                partner_name=case.partner_name,
+                partner_country=case.partner_country,
+                partner_level=case.partner_level,
+                instrument=case.instrument,
+                label=case.label,
+                opened_at=utc_text(case.opened_at),
+                opened_by=case.opened_by,
+                state_since=utc_text(case.state_since),
+                trigger_actors=dict(case.trigger_actors),
+            )
+        )
+
+    def update(self, case: Case) -> None:
+        row = self._row(case.reference)
+        if row is None or row.row_version != case.row_version:
+            raise ConcurrentUpdate(
+                f"case {case.reference} changed under you; read it again and retry"
+            )
+        row.state = case.state
+        row.previous_state = case.previous_state
+        row.state_since = utc_text(case.state_since)
+        row.trigger_actors = dict(case.trigger_actors)
+
+    def next_reference(self, year_be: int) -> str:
+        prefix = f"SC-{year_be}-"
+        last = self.session.scalar(
+            select(func.max(CaseRow.reference)).where(CaseRow.reference.like(f"{prefix}%"))
+        )
+        number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+        return f"{prefix}{number:04d}"
+
+    def list(self, province: str | None = None, state: str | None = None) -> list[Case]:
+        query = select(CaseRow).order_by(CaseRow.reference)
+        if province:
+            query = query.where(CaseRow.province == province)
+        if state:
+            query = query.where(CaseRow.state == state)
+        return [_case(r) for r in self.session.scalars(query)]
+
+
+def _actor(row: OfficerRow) -> Actor:
+    return Actor(row.id, row.name, frozenset(row.roles), row.province, row.os_user, row.deputy)
+
+
+class SqlAlchemyOfficerRepository:
+    """Registered officers."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, officer_id: str) -> Actor | None:
+        row = self.session.get(OfficerRow, officer_id)
+        return _actor(row) if row else None
+
+    def by_os_user(self, login: str) -> Actor | None:
+        row = self.session.scalars(
+            select(OfficerRow).where(OfficerRow.os_user == login)
+        ).one_or_none()
+        return _actor(row) if row else None
+
+    def add(self, actor: Actor) -> None:
+        self.session.add(
+            OfficerRow(
+                id=actor.id,
+                name=actor.name,
+                roles=sorted(actor.roles),
+                province=actor.province,
+                os_user=actor.os_user,
+                deputy=actor.deputy,
+                created_at=utc_text(dt.datetime.now(dt.UTC)),
+            )
+        )
+
+    def list(self) -> list[Actor]:
+        return [
+            _actor(r) for r in self.session.scalars(select(OfficerRow).order_by(OfficerRow.id))
+        ]
+
+
+def audit_record(row: AuditRow) -> AuditRecord:
+    """A stored row as the value verifiers and views read."""
+    return AuditRecord(
+        seq=row.seq,
+        log_id=row.log_id,
+        record_version=row.record_version,
+        kind=cast(EventKind, row.kind),
+        case_reference=row.case_reference,
+        case_seq=row.case_seq,
+        trigger=row.trigger,
+        source=row.source,
+        dest=row.dest,
+        actor_id=row.actor_id,
+        actor_role=row.actor_role,
+        os_user=row.os_user,
+        occurred_at=parse_utc(row.occurred_at),
+        fields=json.loads(row.fields),
+        note=row.note,
+        payload_sha256=row.payload_sha256,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+class SqlAlchemyAuditLog:
+    """The chained, gapless audit log. There is deliberately no update or delete here."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def lock_head(self) -> AuditHeadRow:
+        """The head row, locked for this transaction (PostgreSQL: SELECT … FOR UPDATE)."""
+        head = self.session.scalars(
+            select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()
+        ).one_or_none()
+        if head is None:
+            raise RuntimeError("database not initialised: run 'sistercity init'")
+        return head
+
+    def append(self, draft: AuditDraft) -> AuditRecord:
+        head = self.lock_head()
+        case_seq: int | None = None
+        if draft.case_reference is not None:
+            last = self.session.scalar(
+                select(func.max(AuditRow.case_seq)).where(
+                    AuditRow.case_reference == draft.case_reference
+                )
+            )
+            case_seq = (last or 0) + 1
+        fields_json = canonical_json(dict(draft.fields)).decode("utf-8")
+        payload = payload_sha256(draft.fields, draft.note)
+        seq = head.seq + 1
+        header: dict[str, Any] = record_header(
+            record_version=RECORD_VERSION,
+            log_id=head.log_id,
+            seq=seq,
+            kind=draft.kind,
+            case_reference=draft.case_reference,
+            case_seq=case_seq,
+            trigger=draft.trigger,
+            source=draft.source,
+            dest=draft.dest,
+            actor_id=draft.actor_id,
+            actor_role=draft.actor_role,
+            os_user=draft.os_user,
+            occurred_at=draft.occurred_at,
+            payload_sha256=payload,
+            prev_hash=head.hash,
+        )
+        digest = record_hash(header)
+        row = AuditRow(
+            seq=seq,
+            log_id=head.log_id,
+            record_version=RECORD_VERSION,
+            kind=draft.kind,
+            case_reference=draft.case_reference,
+            case_seq=case_seq,
+            trigger=draft.trigger,
+            source=draft.source,
+            dest=draft.dest,
+            actor_id=draft.actor_id,
+            actor_role=draft.actor_role,
+            os_user=draft.os_user,
+            occurred_at=header["at"],
+            fields=fields_json,
+            note=draft.note,
+            payload_sha256=payload,
+            prev_hash=head.hash,
+            hash=digest,
+        )
+        self.session.add(row)
+        head.seq = seq
+        head.hash = digest
+        self.session.flush()
+        return audit_record(row)
+
+    def for_case(self, reference: str) -> list[AuditRecord]:
+        rows = self.session.scalars(
+            select(AuditRow).where(AuditRow.case_reference == reference).order_by(AuditRow.seq)
+        )
+        return [audit_record(r) for r in rows]
+
+    def iter_all(self) -> Iterator[AuditRecord]:
+        result = self.session.execute(
+            select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=2000)
+        )
+        for row in result.scalars():
+            yield audit_record(row)
+
+
+def read_setting(session: Session, key: str) -> str | None:
+    """A database-wide setting, or ``None``."""
+    row = session.get(SettingRow, key)
+    return row.value if row else None

@@ -1,0 +1,86 @@
+"""Create or upgrade a database with Alembic; idempotent, so ``init`` is always safe to rerun."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, insert, select
+
+from store.tables import AuditHeadRow, SettingRow
+from workflow.errors import InvalidInput
+from workflow.integrity import GENESIS_HASH
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """What ``init`` found and did."""
+
+    created: bool
+    upgraded_from: str | None
+    revision: str
+    log_id: str
+    training: bool
+
+
+def alembic_config() -> Config:
+    """Alembic configuration pointing at the shipped migrations (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at, or ``None`` for an empty database."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest migration shipped with this code."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def init_database(engine: Engine, training: bool = False) -> InitResult:
+    """Create or upgrade the schema and, the first time, the log id and the audit head."""
+    before = current_revision(engine)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    with engine.begin() as conn:
+        settings = dict(conn.execute(select(SettingRow.key, SettingRow.value)).tuples().all())
+        if "log_id" not in settings:
+            log_id = str(uuid.uuid4())
+            conn.execute(
+                insert(SettingRow),
+                [
+                    {"key": "log_id", "value": log_id},
+                    {"key": "training", "value": "1" if training else "0"},
+                ],
+            )
+            conn.execute(
+                insert(AuditHeadRow).values(id=1, log_id=log_id, seq=0, hash=GENESIS_HASH)
+            )
+            settings = {"log_id": log_id, "training": "1" if training else "0"}
+        elif training and settings.get("training") != "1":
+            raise InvalidInput(
+                "this database was created for real work; --training is chosen only when a "
+                "database is created"
+            )
+    return InitResult(
+        created=before is None,
+        upgraded_from=before if before != head_revision() else None,
+        revision=head_revision(),
+        log_id=settings["log_id"],
+        training=settings.get("training") == "1",
+    )

@@ -1,0 +1,1 @@
+"""The engine: procedure rules, guards, roles, required fields, and the use cases."""

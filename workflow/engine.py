@@ -1,0 +1,224 @@
+"""One shared ``transitions`` machine per procedure version, driving any number of cases.
+
+Cases are never registered on the machine (registration is O(n) per case in transitions and
+leaks per-model state); each command wraps the case's state in a throwaway subject and fires the
+event on it directly. ``auto_transitions=False`` closes the ``to_<state>()`` back doors, and a
+``False`` return from the machine is always turned into a named refusal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from transitions import Machine
+
+from states import RETURN, LoadedDefinition, ProcedureDefinition, TransitionSpec
+from workflow.errors import (
+    GuardRejected,
+    InvalidInput,
+    PermissionDenied,
+    SegregationOfDuties,
+    TransitionNotAllowed,
+    UnknownTrigger,
+)
+from workflow.fields import validate_fields
+from workflow.guards import GUARDS, GuardContext, unknown_guards
+from workflow.model import Action, Actor, Case, FieldNeed
+
+
+class _Subject:
+    """The only object the machine ever touches: a state holder, never an ORM or pydantic model."""
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+@dataclass(frozen=True)
+class Fired:
+    """The outcome of a transition, before it is stored."""
+
+    case: Case
+    source: str
+    dest: str
+    role: str
+    fields: dict[str, Any]
+
+
+class ProcedureEngine:
+    """The rules of one procedure version."""
+
+    def __init__(self, loaded: LoadedDefinition) -> None:
+        self.loaded = loaded
+        self.definition: ProcedureDefinition = loaded.definition
+        missing = unknown_guards(self.definition)
+        if missing:
+            raise InvalidInput(f"definition names guards this version lacks: {', '.join(missing)}")
+        self._specs: dict[tuple[str, str], list[TransitionSpec]] = {}
+        config: list[dict[str, Any]] = []
+        for spec in self.definition.active_transitions:
+            for source in spec.source:
+                self._specs.setdefault((source, spec.trigger), []).append(spec)
+                config.extend(self._machine_config(spec, source))
+        self.triggers = {t.trigger for t in self.definition.active_transitions}
+        self._machine = Machine(
+            model=None,
+            states=[s.id for s in self.definition.states],
+            transitions=config,
+            initial=self.definition.initial,
+            auto_transitions=False,
+            send_event=True,
+        )
+
+    def _machine_config(self, spec: TransitionSpec, source: str) -> list[dict[str, Any]]:
+        conditions = [_guard_condition(name) for name in spec.guards]
+        if spec.dest != RETURN:
+            return [
+                {
+                    "trigger": spec.trigger,
+                    "source": source,
+                    "dest": spec.dest,
+                    "conditions": conditions,
+                }
+            ]
+        return [
+            {
+                "trigger": spec.trigger,
+                "source": source,
+                "dest": target,
+                "conditions": [*conditions, _returns_to(target)],
+            }
+            for target in self.definition.return_targets(source)
+        ]
+
+    # ------------------------------------------------------------------ queries
+    def allowed_triggers(self, state: str) -> list[str]:
+        """Triggers that exist from *state*, whoever may fire them."""
+        return sorted({t for (s, t) in self._specs if s == state})
+
+    def spec_for(self, case: Case, trigger: str) -> TransitionSpec:
+        """The transition *trigger* means from the case's state, or a refusal saying why not."""
+        if trigger not in self.triggers:
+            raise UnknownTrigger(
+                f"'{trigger}' is not a step of {self.definition.procedure} "
+                f"v{self.definition.version}"
+            )
+        specs = self._specs.get((case.state, trigger))
+        if not specs:
+            allowed = ", ".join(self.allowed_triggers(case.state)) or "none (final state)"
+            raise TransitionNotAllowed(
+                f"'{trigger}' is not allowed from '{case.state}' in case {case.reference}; "
+                f"allowed: {allowed}"
+            )
+        return specs[0]
+
+    def role_for(self, case: Case, spec: TransitionSpec, actor: Actor) -> str:
+        """The role the actor fires *spec* under; refuses on role, scope and segregation."""
+        held = [r for r in spec.roles if r in actor.roles]
+        if not held:
+            raise PermissionDenied(
+                f"officer '{actor.id}' may not '{spec.trigger}': needs role "
+                f"{' or '.join(spec.roles)}"
+            )
+        in_scope = [
+            r
+            for r in held
+            if not self.definition.role(r).scoped or actor.province == case.province
+        ]
+        if not in_scope:
+            raise PermissionDenied(
+                f"officer '{actor.id}' ({actor.province or 'no province'}) may not act on "
+                f"case {case.reference} of {case.province}"
+            )
+        for other in spec.separate_from:
+            previous = case.opened_by if other == "open" else case.trigger_actors.get(other)
+            if previous == actor.id:
+                what = "opened this case" if other == "open" else f"made '{other}' on this case"
+                raise SegregationOfDuties(
+                    f"officer '{actor.id}' {what} and so may not also '{spec.trigger}'"
+                )
+        return in_scope[0]
+
+    def available_actions(self, case: Case, actor: Actor) -> list[Action]:
+        """What this officer may do now, with the fields each step needs."""
+        actions: list[Action] = []
+        for trigger in self.allowed_triggers(case.state):
+            spec = self._specs[(case.state, trigger)][0]
+            try:
+                role = self.role_for(case, spec, actor)
+            except PermissionDenied:
+                continue
+            dest = case.previous_state or "" if spec.dest == RETURN else spec.dest
+            needs = tuple(
+                FieldNeed(
+                    name=n,
+                    type=self.definition.field(n).type,
+                    required=n in spec.requires,
+                    label_th=self.definition.field(n).label.th,
+                    label_en=self.definition.field(n).label.en,
+                )
+                for n in (*spec.requires, *spec.optional)
+            )
+            actions.append(
+                Action(
+                    trigger, dest, spec.label.th, spec.label.en, role, needs, spec.note_required
+                )
+            )
+        return actions
+
+    # ------------------------------------------------------------------ the move
+    def fire(
+        self,
+        case: Case,
+        trigger: str,
+        actor: Actor,
+        fields: Mapping[str, Any],
+        note: str,
+        now: dt.datetime,
+    ) -> Fired:
+        """Check everything in the documented order, then move the case; no I/O."""
+        spec = self.spec_for(case, trigger)
+        role = self.role_for(case, spec, actor)
+        values = validate_fields(self.definition, spec, fields, note)
+        ctx = GuardContext(self.definition, case, actor, values, now)
+        subject = _Subject(case.state)
+        moved = self._machine.events[trigger].trigger(
+            subject, ctx=ctx, previous=case.previous_state
+        )
+        if not moved:
+            failed = [
+                f"{name}: {reason}"
+                for name in spec.guards
+                if (reason := GUARDS[name](ctx)) is not None
+            ]
+            if spec.dest == RETURN and not failed:
+                failed = ["no recorded state to return to"]
+            raise GuardRejected(trigger, failed or ["a rule of the procedure does not hold"])
+        dest = subject.state
+        changed = dest != case.state
+        new_case = replace(
+            case,
+            state=dest,
+            previous_state=case.state if changed else case.previous_state,
+            state_since=now if changed else case.state_since,
+            trigger_actors={**case.trigger_actors, trigger: actor.id},
+        )
+        return Fired(new_case, case.state, dest, role, values)
+
+
+def _guard_condition(name: str) -> Any:
+    def condition(event: Any) -> bool:
+        return GUARDS[name](event.kwargs["ctx"]) is None
+
+    condition.__name__ = f"guard_{name}"
+    return condition
+
+
+def _returns_to(target: str) -> Any:
+    def condition(event: Any) -> bool:
+        return bool(event.kwargs.get("previous") == target)
+
+    condition.__name__ = f"returns_to_{target}"
+    return condition

@@ -1,0 +1,79 @@
+"""Why the procedure refused a command; every message is one line an officer can act on.
+
+Hierarchy::
+
+    WorkflowError
+     ├── CaseNotFound
+     ├── UnknownTrigger
+     ├── TransitionNotAllowed      lists the triggers that are allowed
+     ├── PermissionDenied          role or province scope   (recorded as a ``denied`` event)
+     ├── SegregationOfDuties       same officer on both sides (recorded as a ``denied`` event)
+     ├── MissingFields             each missing or invalid field named
+     ├── GuardRejected             each failing guard named
+     ├── ConcurrentUpdate          the case changed under you
+     ├── UnknownOfficer / IdentityError
+     ├── InvalidInput              a malformed value outside a transition (e.g. a country code)
+     └── DefinitionMismatch        the released definition file changed since the case opened
+"""
+
+from __future__ import annotations
+
+
+class WorkflowError(Exception):
+    """Base: the command was refused and nothing was written (unless the subclass says so)."""
+
+
+class CaseNotFound(WorkflowError):
+    """No case with that reference."""
+
+
+class UnknownTrigger(WorkflowError):
+    """The procedure has no such step at all."""
+
+
+class TransitionNotAllowed(WorkflowError):
+    """The step exists but not from the case's current state."""
+
+
+class PermissionDenied(WorkflowError):
+    """The officer lacks the role, or acts outside their province."""
+
+
+class SegregationOfDuties(PermissionDenied):
+    """The officer already acted on the other side of this decision."""
+
+
+class MissingFields(WorkflowError):
+    """Required information or documents are missing or invalid."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("missing or invalid: " + "; ".join(problems))
+
+
+class GuardRejected(WorkflowError):
+    """A named rule of the procedure does not hold."""
+
+    def __init__(self, trigger: str, failed: list[str]) -> None:
+        self.failed = failed
+        super().__init__(f"'{trigger}' refused: " + "; ".join(failed))
+
+
+class ConcurrentUpdate(WorkflowError):
+    """Another officer changed the case between reading and writing it."""
+
+
+class UnknownOfficer(WorkflowError):
+    """No registered officer matches."""
+
+
+class IdentityError(WorkflowError):
+    """Who is acting cannot be established, or impersonation is not allowed here."""
+
+
+class InvalidInput(WorkflowError):
+    """A value outside any transition is malformed."""
+
+
+class DefinitionMismatch(WorkflowError):
+    """A released definition no longer matches the hash a case was opened under."""

@@ -1,0 +1,122 @@
+"""Turn what an officer typed into the typed, hashed values an audit record keeps.
+
+Documents are recorded by SHA-256 (plus name and size), so the record proves which file was
+meant without the database holding the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from states import FieldSpec, ProcedureDefinition, TransitionSpec, nfc
+from workflow.errors import MissingFields
+from workflow.thaidate import to_common_era
+
+MAX_TEXT = 2000
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+
+
+def file_record(path: str | Path) -> dict[str, Any]:
+    """Name, size and SHA-256 of a document, read in chunks."""
+    p = Path(path)
+    digest = hashlib.sha256()
+    size = 0
+    with p.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return {"name": nfc(p.name), "sha256": digest.hexdigest(), "bytes": size}
+
+
+def parse_date(text: str) -> dt.date:
+    """ISO date; a year of 2400 or more is read as Buddhist Era."""
+    m = _DATE.match(text.strip())
+    if not m:
+        raise ValueError("expected a date as YYYY-MM-DD")
+    year, month, day = (int(g) for g in m.groups())
+    if year >= 2400:
+        year = to_common_era(year)
+    return dt.date(year, month, day)
+
+
+def _convert(spec: FieldSpec, raw: Any) -> Any:
+    if spec.type == "file":
+        if isinstance(raw, Mapping):
+            if not _SHA.match(str(raw.get("sha256", ""))):
+                raise ValueError("a document record needs a sha256")
+            return {
+                "name": nfc(str(raw.get("name", ""))),
+                "sha256": str(raw["sha256"]),
+                "bytes": int(raw.get("bytes", 0)),
+            }
+        p = Path(str(raw))
+        if not p.is_file():
+            raise ValueError(f"no such file: {raw}")
+        try:
+            return file_record(p)
+        except OSError as exc:
+            raise ValueError(f"cannot read {raw}: {exc.strerror}") from None
+    if isinstance(raw, dt.date) and spec.type == "date":
+        return raw.isoformat()
+    text = nfc(str(raw)).strip()
+    if not text:
+        raise ValueError("empty")
+    if spec.type == "date":
+        return parse_date(text).isoformat()
+    if spec.type == "integer":
+        if not text.isdigit():
+            raise ValueError("expected a whole number")
+        return int(text)
+    if spec.type == "amount":
+        try:
+            amount = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            raise ValueError("expected an amount such as 15000 or 15000.50") from None
+        if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise ValueError("expected a non-negative amount with at most 2 decimals")
+        return f"{amount:.2f}"
+    if spec.type == "choice":
+        if text not in spec.choices:
+            raise ValueError(f"expected one of {', '.join(spec.choices)}")
+        return text
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"longer than {MAX_TEXT} characters")
+    if spec.type == "reference" and not any(c.isdigit() for c in text):
+        raise ValueError("a reference number must contain a number")
+    return text
+
+
+def validate_fields(
+    definition: ProcedureDefinition,
+    spec: TransitionSpec,
+    given: Mapping[str, Any],
+    note: str,
+) -> dict[str, Any]:
+    """Check *given* against the trigger's needs; every problem is named at once."""
+    problems: list[str] = []
+    accepted = set(spec.requires) | set(spec.optional)
+    for name in sorted(set(given) - accepted):
+        allowed = ", ".join(sorted(accepted)) or "none"
+        problems.append(f"{name}: not a field of '{spec.trigger}' (accepts: {allowed})")
+    values: dict[str, Any] = {}
+    for name in (*spec.requires, *spec.optional):
+        if name not in given or given[name] is None or given[name] == "":
+            if name in spec.requires:
+                problems.append(f"{name}: required ({definition.field(name).label.en})")
+            continue
+        try:
+            values[name] = _convert(definition.field(name), given[name])
+        except ValueError as exc:
+            problems.append(f"{name}: {exc}")
+    if spec.note_required and not note.strip():
+        problems.append("note: required for this step (say why)")
+    if problems:
+        raise MissingFields(problems)
+    return values

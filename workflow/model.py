@@ -1,0 +1,129 @@
+"""Plain frozen values passed between the engine, the store and the CLI.
+
+Nothing here is an ORM or pydantic object: the engine can be tested without storage and the
+store maps rows to these explicitly, which is simpler to audit than mapped domain classes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SYSTEM_ACTOR = "system"
+
+EventKind = Literal["open", "transition", "denied", "import", "head_export", "officer"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An officer acting now, with the OS login the command runs under."""
+
+    id: str
+    name: str
+    roles: frozenset[str]
+    province: str | None = None
+    os_user: str | None = None
+    deputy: bool = False
+
+
+@dataclass(frozen=True)
+class Case:
+    """A sister-city relationship, from proposal to its end."""
+
+    reference: str
+    procedure: str
+    version: int
+    definition_sha256: str
+    state: str
+    province: str
+    partner_name: str
+    partner_country: str
+    partner_level: str
+    instrument: str
+    label: str
+    opened_at: dt.datetime
+    opened_by: str
+    state_since: dt.datetime
+    previous_state: str | None = None
+    #: Who last fired each trigger; kept on the case so segregation checks need no history scan.
+    trigger_actors: Mapping[str, str] = field(default_factory=dict)
+    row_version: int = 1
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """What an officer gives to open a case."""
+
+    province: str
+    partner_name: str
+    partner_country: str
+    partner_level: str
+    instrument: str
+    label: str
+
+
+@dataclass(frozen=True)
+class AuditDraft:
+    """An audit event before the log gives it its sequence number and hash."""
+
+    kind: EventKind
+    case_reference: str | None
+    trigger: str | None
+    source: str | None
+    dest: str | None
+    actor_id: str
+    actor_role: str | None
+    os_user: str | None
+    occurred_at: dt.datetime
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """An audit event as stored: append-only, chained to the one before it."""
+
+    seq: int
+    log_id: str
+    record_version: int
+    kind: EventKind
+    case_reference: str | None
+    case_seq: int | None
+    trigger: str | None
+    source: str | None
+    dest: str | None
+    actor_id: str
+    actor_role: str | None
+    os_user: str | None
+    occurred_at: dt.datetime
+    fields: Mapping[str, Any]
+    note: str
+    payload_sha256: str
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class FieldNeed:
+    """A field a trigger needs, for "what can I do now"."""
+
+    name: str
+    type: str
+    required: bool
+    label_th: str
+    label_en: str
+
+
+@dataclass(frozen=True)
+class Action:
+    """A trigger the acting officer may fire now, and what it needs."""
+
+    trigger: str
+    dest: str
+    label_th: str
+    label_en: str
+    role: str
+    fields: tuple[FieldNeed, ...]
+    note_required: bool
