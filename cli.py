@@ -1,0 +1,476 @@
+"""The officers' command line: parse, make one library call, print. No business rules here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import pwd
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict
+from functools import cached_property, wraps
+from typing import Any, TypeVar
+
+import click
+
+from states import DefinitionError, available_procedures, load_file, load_procedure
+from store import DEFAULT_DB, SqlAlchemyUnitOfWork, init_database, make_engine
+from store.demo import build_demo
+from workflow import services
+from workflow.errors import WorkflowError
+from workflow.model import Actor, AuditRecord, Case, NewCase
+from workflow.thaidate import format_moment
+
+F = TypeVar("F", bound=Callable[..., Any])
+LANGS = click.Choice(["th", "en", "both"])
+
+
+def os_login() -> str:
+    """The login of the process's real uid: ``$USER`` can be set to anything."""
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return f"uid:{os.getuid()}"
+
+
+class App:
+    """What every command shares: the database, the acting officer, the clock."""
+
+    def __init__(self, db: str, as_officer: str | None) -> None:
+        self.db = db
+        self.as_officer = as_officer
+        self.creating = False
+
+    @cached_property
+    def engine(self) -> Any:
+        if not self.creating and "://" not in self.db and not os.path.exists(self.db):
+            raise WorkflowError(f"no database at {self.db}: run 'sistercity init' first")
+        return make_engine(self.db)
+
+    def uow(self) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self.engine)
+
+    def actor(self) -> Actor:
+        return services.resolve_actor(self.uow(), os_login(), self.as_officer)
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def refusals(fn: F) -> F:
+    """Turn the library's refusals into one line on stderr and exit code 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (WorkflowError, DefinitionError) as exc:
+            raise click.ClickException(str(exc).replace("\n", " ")) from None
+        except Exception as exc:
+            name = type(exc).__name__
+            if name in {"OperationalError", "ProgrammingError"} and "no such table" in str(exc):
+                raise click.ClickException(
+                    "this database is not initialised: run 'sistercity init' first"
+                ) from None
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def record_dict(r: AuditRecord) -> dict[str, Any]:
+    d = asdict(r)
+    d["occurred_at"] = r.occurred_at.isoformat()
+    d["fields"] = dict(r.fields)
+    return d
+
+
+def case_dict(c: Case) -> dict[str, Any]:
+    d = asdict(c)
+    d["opened_at"] = c.opened_at.isoformat()
+    d["state_since"] = c.state_since.isoformat()
+    d["trigger_actors"] = dict(c.trigger_actors)
+    return d
+
+
+def _field_text(value: Any) -> str:
+    if isinstance(value, dict) and "sha256" in value:
+        return f"{value.get('name', '')} (sha256 {str(value['sha256'])[:12]}…)"
+    return str(value)
+
+
+# ---------------------------------------------------------------------- root
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    envvar="SISTERCITY_DB",
+    default=DEFAULT_DB,
+    show_default=True,
+    help="SQLite file or SQLAlchemy URL (env SISTERCITY_DB).",
+)
+@click.option(
+    "--as",
+    "as_officer",
+    envvar="SISTERCITY_OFFICER",
+    default=None,
+    help="Act as this officer; training databases only (env SISTERCITY_OFFICER).",
+)
+@click.version_option(package_name="sistercity")
+@click.pass_context
+def cli(ctx: click.Context, db: str, as_officer: str | None) -> None:
+    """sistercity: sister-city (เมืองพี่เมืองน้อง) proposals as audited workflows."""
+    ctx.obj = App(db, as_officer)
+
+
+@cli.command()
+@click.option("--training", is_flag=True, help="Create a training database (allows --as).")
+@pass_app
+@refusals
+def init(app: App, training: bool) -> None:
+    """Create or upgrade the database; safe to run again."""
+    app.creating = True
+    result = init_database(app.engine, training=training)
+    what = "created" if result.created else "upgraded" if result.upgraded_from else "up to date"
+    kind = "training" if result.training else "production"
+    click.echo(f"{app.db}: {what} at revision {result.revision} ({kind}, log {result.log_id})")
+
+
+@cli.command()
+@click.option(
+    "--db",
+    "demo_db",
+    default="sistercity-demo.db",
+    show_default=True,
+    help="Training database to (re)build.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
+@click.option("--lang", type=LANGS, default="both", show_default=True)
+@refusals
+def demo(demo_db: str, as_json: bool, lang: str) -> None:
+    """Build a training database and walk a real proposal from draft to active."""
+    case, history = build_demo(demo_db)
+    if as_json:
+        emit_json({"case": case_dict(case), "history": [record_dict(r) for r in history]})
+        return
+    click.echo(
+        f"Training database {demo_db}: case {case.reference}, {case.province} – "
+        f"{case.partner_name} ({case.partner_country}), now '{case.state}'.\n"
+    )
+    print_history(history, lang)
+    click.echo(f"\nTry: sistercity --db {demo_db} --as somchai case actions {case.reference}")
+
+
+# ---------------------------------------------------------------------- officers
+@cli.group()
+def officer() -> None:
+    """Register and list officers."""
+
+
+@officer.command("add")
+@click.argument("officer_id")
+@click.option("--name", required=True)
+@click.option("--role", "roles", multiple=True, required=True, help="Repeat for several roles.")
+@click.option("--province", default=None, help="ISO 3166-2:TH code for provincial roles.")
+@click.option("--os-user", default=None, help="The OS login this officer works under.")
+@click.option("--deputy", is_flag=True, help="A deputy governor (signs with a delegation order).")
+@pass_app
+@refusals
+def officer_add(
+    app: App,
+    officer_id: str,
+    name: str,
+    roles: tuple[str, ...],
+    province: str | None,
+    os_user: str | None,
+    deputy: bool,
+) -> None:
+    """Register an officer (after the first admin exists, only an admin may)."""
+    by = _optional_actor(app)
+    new = Actor(officer_id, name, frozenset(roles), province, os_user, deputy)
+    services.add_officer(app.uow(), new, by, app.now())
+    click.echo(f"officer {officer_id} added: {', '.join(sorted(roles))}")
+
+
+def _optional_actor(app: App) -> Actor | None:
+    try:
+        return app.actor()
+    except WorkflowError:
+        if app.as_officer:
+            raise
+        return None
+
+
+@officer.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def officer_list(app: App, as_json: bool) -> None:
+    """List registered officers."""
+    with app.uow() as uow:
+        officers = uow.officers.list()
+    if as_json:
+        emit_json([{**asdict(o), "roles": sorted(o.roles)} for o in officers])
+        return
+    for o in officers:
+        scope = o.province or "national"
+        click.echo(
+            f"{o.id:16} {', '.join(sorted(o.roles)):28} {scope:8} {o.os_user or '-':12} {o.name}"
+        )
+
+
+@cli.command()
+@pass_app
+@refusals
+def whoami(app: App) -> None:
+    """Show the officer this command acts as."""
+    a = app.actor()
+    click.echo(
+        f"{a.id} ({', '.join(sorted(a.roles))}; {a.province or 'national'}) as OS login {a.os_user}"
+    )
+
+
+# ---------------------------------------------------------------------- cases
+@cli.group()
+def case() -> None:
+    """Open, inspect and advance sister-city cases."""
+
+
+@case.command("open")
+@click.option("--province", required=True, help="Thai province, ISO 3166-2:TH (e.g. TH-50).")
+@click.option("--partner", required=True, help="Partner local government's name.")
+@click.option("--country", required=True, help="Partner country, ISO 3166-1 alpha-2.")
+@click.option("--level", required=True, help="Partner's level: city, province, state, …")
+@click.option(
+    "--instrument", default="MOU", show_default=True, type=click.Choice(services.INSTRUMENTS)
+)
+@click.option("--label", default="sister", show_default=True, type=click.Choice(services.LABELS))
+@click.option("--note", default="")
+@click.option("--procedure", default=None, help="Procedure name (default: provincial).")
+@click.option("--version", "version", type=int, default=None, help="Version (default: newest).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def case_open(
+    app: App,
+    province: str,
+    partner: str,
+    country: str,
+    level: str,
+    instrument: str,
+    label: str,
+    note: str,
+    procedure: str | None,
+    version: int | None,
+    as_json: bool,
+) -> None:
+    """Open a new proposal in its first step."""
+    new = NewCase(province.upper(), partner, country, level, instrument, label)
+    kwargs: dict[str, Any] = {"version": version}
+    if procedure:
+        kwargs["procedure"] = procedure
+    opened = services.open_case(app.uow(), app.actor(), new, app.now(), note, **kwargs)
+    if as_json:
+        emit_json(case_dict(opened))
+    else:
+        click.echo(f"{opened.reference} opened in '{opened.state}'")
+
+
+@case.command("show")
+@click.argument("reference")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--lang", type=LANGS, default="both", show_default=True)
+@pass_app
+@refusals
+def case_show(app: App, reference: str, as_json: bool, lang: str) -> None:
+    """Show a case and where it stands."""
+    found = services.get_case(app.uow(), reference)
+    if as_json:
+        emit_json(case_dict(found))
+        return
+    definition = load_procedure(found.procedure, found.version).definition
+    state = definition.state(found.state)
+    for key, value in (
+        ("reference", found.reference),
+        ("province", found.province),
+        ("partner", f"{found.partner_name} ({found.partner_country}, {found.partner_level})"),
+        ("instrument", f"{found.instrument}, {found.label}"),
+        ("state", f"{found.state}: {state.label.text(lang)}"),
+        ("since", format_moment(found.state_since, "th" if lang == "th" else "en")),
+        ("procedure", f"{found.procedure} v{found.version} ({found.definition_sha256[:12]})"),
+        (
+            "opened",
+            f"{format_moment(found.opened_at, 'th' if lang == 'th' else 'en')} by {found.opened_by}",
+        ),
+    ):
+        click.echo(f"{key:11} {value}")
+
+
+@case.command("list")
+@click.option("--province", default=None)
+@click.option("--state", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def case_list(app: App, province: str | None, state: str | None, as_json: bool) -> None:
+    """List cases, optionally of one province or in one state."""
+    cases = services.list_cases(app.uow(), province, state)
+    if as_json:
+        emit_json([case_dict(c) for c in cases])
+        return
+    for c in cases:
+        click.echo(
+            f"{c.reference}  {c.province:6} {c.state:28} {c.partner_name} ({c.partner_country})"
+        )
+
+
+@case.command("actions")
+@click.argument("reference")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def case_actions(app: App, reference: str, as_json: bool) -> None:
+    """What you may do now on a case, with the fields each step needs."""
+    actions = services.available_actions(app.uow(), app.actor(), reference)
+    if as_json:
+        emit_json([asdict(a) for a in actions])
+        return
+    if not actions:
+        click.echo("nothing you may do on this case now")
+    for a in actions:
+        click.echo(f"{a.trigger} → {a.dest}   {a.label_th} / {a.label_en}  (as {a.role})")
+        for f in a.fields:
+            need = "required" if f.required else "optional"
+            click.echo(f"    -f {f.name}=…   {f.type}, {need}: {f.label_th} / {f.label_en}")
+        if a.note_required:
+            click.echo("    --note …   required")
+
+
+def _parse_fields(values: Sequence[str]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"'{item}' is not NAME=VALUE", param_hint="-f/--field")
+        fields[name.strip()] = value
+    return fields
+
+
+@case.command("advance")
+@click.argument("reference")
+@click.argument("trigger")
+@click.option(
+    "-f",
+    "--field",
+    "field_values",
+    multiple=True,
+    help="NAME=VALUE; a document is NAME=PATH (recorded by SHA-256).",
+)
+@click.option("--note", default="", help="Why; required by some steps.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def case_advance(
+    app: App,
+    reference: str,
+    trigger: str,
+    field_values: tuple[str, ...],
+    note: str,
+    as_json: bool,
+) -> None:
+    """Move a case one step: TRIGGER is a step name from 'case actions'."""
+    fields = _parse_fields(field_values)
+    record = services.advance_case(
+        app.uow(), app.actor(), reference, trigger, fields, note, app.now()
+    )
+    if as_json:
+        emit_json(record_dict(record))
+    else:
+        click.echo(
+            f"{record.case_reference}: {record.source} → {record.dest} (audit #{record.seq})"
+        )
+
+
+def print_history(history: Iterable[AuditRecord], lang: str) -> None:
+    date_lang = "th" if lang == "th" else "en"
+    for r in history:
+        move = f"{r.source or '∅'} → {r.dest}" if r.dest else f"{r.source} (refused)"
+        who = f"{r.actor_id}" + (f" [{r.actor_role}]" if r.actor_role else "")
+        click.echo(
+            f"#{r.seq:<4} {format_moment(r.occurred_at, date_lang)}  {r.kind:10} "
+            f"{r.trigger or '':24} {move}  by {who} ({r.os_user or '-'})"
+        )
+        for name, value in r.fields.items():
+            click.echo(f"        {name}: {_field_text(value)}")
+        if r.note:
+            click.echo(f"        note: {r.note}")
+
+
+@case.command("history")
+@click.argument("reference")
+@click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--lang", type=LANGS, default="en", show_default=True, help="th shows Buddhist Era dates."
+)
+@pass_app
+@refusals
+def case_history(app: App, reference: str, as_json: bool, lang: str) -> None:
+    """Every audit event of a case, in order, with officer, role, time and fields."""
+    _, history = services.case_history(app.uow(), reference)
+    if as_json:
+        emit_json([record_dict(r) for r in history])
+    else:
+        print_history(history, lang)
+
+
+# ---------------------------------------------------------------------- procedures
+@cli.group()
+def procedure() -> None:
+    """Inspect and check procedure definitions."""
+
+
+@procedure.command("list")
+def procedure_list() -> None:
+    """Shipped procedures and their versions."""
+    for name, versions in available_procedures().items():
+        click.echo(f"{name}: versions {', '.join(str(v) for v in versions)}")
+
+
+@procedure.command("show")
+@click.option("--procedure", "name", default="provincial", show_default=True)
+@click.option("--version", "version", type=int, default=None)
+@click.option("--lang", type=LANGS, default="both", show_default=True)
+@refusals
+def procedure_show(name: str, version: int | None, lang: str) -> None:
+    """The steps of a procedure version, with roles and settings."""
+    loaded = load_procedure(name, version)
+    d = loaded.definition
+    click.echo(
+        f"{d.title.text(lang)} — {d.procedure} v{d.version}, from {d.effective_from}, "
+        f"sha256 {loaded.sha256[:12]}"
+    )
+    for line in d.settings.describe():
+        click.echo(f"  setting: {line.text(lang)}")
+    for t in d.active_transitions:
+        click.echo(f"  {t.trigger:30} {','.join(t.source)} → {t.dest}   [{', '.join(t.roles)}]")
+
+
+@procedure.command("check")
+@click.argument("path", type=click.Path(dir_okay=False))
+@refusals
+def procedure_check(path: str) -> None:
+    """Check a definition file: references, reachability, traps, ambiguity, roles."""
+    loaded = load_file(path)
+    d = loaded.definition
+    click.echo(
+        f"{path}: ok — {d.procedure} v{d.version}, {len(d.states)} states, "
+        f"{len(d.active_transitions)} transitions, sha256 {loaded.sha256[:12]}"
+    )
+
+
+# ---------------------------------------------------------------------- sections added below
