@@ -230,9 +230,8 @@ def officer_list(app: App, as_json: bool) -> None:
 def whoami(app: App) -> None:
     """Show the officer this command acts as."""
     a = app.actor()
-    click.echo(
-        f"{a.id} ({', '.join(sorted(a.roles))}; {a.province or 'national'}) as OS login {a.os_user}"
-    )
+    scope = a.province or "national"
+    click.echo(f"{a.id} ({', '.join(sorted(a.roles))}; {scope}) as OS login {a.os_user}")
 
 
 # ---------------------------------------------------------------------- cases
@@ -295,17 +294,18 @@ def case_show(app: App, reference: str, as_json: bool, lang: str) -> None:
         return
     definition = load_procedure(found.procedure, found.version).definition
     state = definition.state(found.state)
+    date_lang = "th" if lang == "th" else "en"
     for key, value in (
         ("reference", found.reference),
         ("province", found.province),
         ("partner", f"{found.partner_name} ({found.partner_country}, {found.partner_level})"),
         ("instrument", f"{found.instrument}, {found.label}"),
         ("state", f"{found.state}: {state.label.text(lang)}"),
-        ("since", format_moment(found.state_since, "th" if lang == "th" else "en")),
+        ("since", format_moment(found.state_since, date_lang)),
         ("procedure", f"{found.procedure} v{found.version} ({found.definition_sha256[:12]})"),
         (
             "opened",
-            f"{format_moment(found.opened_at, 'th' if lang == 'th' else 'en')} by {found.opened_by}",
+            f"{format_moment(found.opened_at, date_lang)} by {found.opened_by}",
         ),
     ):
         click.echo(f"{key:11} {value}")

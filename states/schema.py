@@ -133,7 +133,7 @@ class TransitionSpec(BaseModel):
     requires: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
     guards: tuple[str, ...] = ()
-    #: Triggers (or ``open``) whose most recent actor may not make this move: segregation of duties.
+    #: Triggers (or ``open``) whose latest actor may not make this move: segregation of duties.
     separate_from: tuple[str, ...] = ()
     #: Settings this transition exists under, e.g. ``{cabinet_mode = "approve_before_signing"}``.
     when: dict[str, str | bool | int] = Field(default_factory=dict)

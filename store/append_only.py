@@ -48,8 +48,8 @@ def installed(connection: Connection) -> list[str]:
     else:
         rows = connection.exec_driver_sql(
             "SELECT tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "WHERE c.relname = 'audit_records' AND c.relnamespace = to_regnamespace(current_schema())"
-            " AND NOT t.tgisinternal"
+            "WHERE c.relname = 'audit_records' "
+            "AND c.relnamespace = to_regnamespace(current_schema()) AND NOT t.tgisinternal"
         )
     present = {r[0] for r in rows}
     return [n for n in names if n in present]

@@ -169,8 +169,8 @@ def build_demo(path: str) -> tuple[Case, list[AuditRecord]]:
         init_database(engine, training=True)
         uow = SqlAlchemyUnitOfWork(engine)
         start = _at("2021-05-10")
-        for officer in OFFICERS:
-            services.add_officer(uow, officer, None, start)
+        for actor in OFFICERS:
+            services.add_officer(uow, actor, None, start)
         actors = {o.id: o for o in OFFICERS}
         case = services.open_case(
             uow,
@@ -179,9 +179,9 @@ def build_demo(path: str) -> tuple[Case, list[AuditRecord]]:
             start,
             note="คณะผู้แทนกว่างโจวเยือนเชียงใหม่ แสดงความสนใจ",
         )
-        for day, officer, trigger, fields, note in STEPS:
+        for day, officer_id, trigger, fields, note in STEPS:
             services.advance_case(
-                uow, actors[officer], case.reference, trigger, fields, note, _at(day)
+                uow, actors[officer_id], case.reference, trigger, fields, note, _at(day)
             )
         return services.case_history(uow, case.reference)
     finally:

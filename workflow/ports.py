@@ -51,9 +51,14 @@ class AuditLog(Protocol):
 class UnitOfWork(Protocol):
     """One transaction: rolled back unless ``commit`` is called."""
 
-    cases: CaseRepository
-    officers: OfficerRepository
-    audit: AuditLog
+    @property
+    def cases(self) -> CaseRepository: ...
+
+    @property
+    def officers(self) -> OfficerRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
 
     def __enter__(self) -> Self: ...
 

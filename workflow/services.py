@@ -82,7 +82,8 @@ def add_officer(
     bad = sorted(officer.roles - known_roles)
     if bad or not officer.roles:
         raise InvalidInput(
-            f"unknown role {', '.join(bad) or '(none given)'}; roles: {', '.join(sorted(known_roles))}"
+            f"unknown role {', '.join(bad) or '(none given)'}; "
+            f"roles: {', '.join(sorted(known_roles))}"
         )
     scoped = [r for r in officer.roles if definition.role(r).scoped]
     if officer.province is not None and officer.province not in PROVINCES:
@@ -164,7 +165,8 @@ def open_case(
     roles = [r for r in definition.open_roles if r in actor.roles]
     if not roles:
         raise PermissionDenied(
-            f"officer '{actor.id}' may not open a case: needs role {' or '.join(definition.open_roles)}"
+            f"officer '{actor.id}' may not open a case: needs role "
+            f"{' or '.join(definition.open_roles)}"
         )
     role = roles[0]
     if definition.role(role).scoped and actor.province != new.province:
@@ -229,7 +231,7 @@ def advance_case(
     note: str,
     now: dt.datetime,
 ) -> AuditRecord:
-    """Fire *trigger* on a case: the state change and its audit row commit together or not at all."""
+    """Fire *trigger*: the state change and its audit row commit together or not at all."""
     note = nfc(note)
     try:
         with uow:
