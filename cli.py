@@ -69,13 +69,6 @@ def refusals(fn: F) -> F:
             return fn(*args, **kwargs)
         except (WorkflowError, DefinitionError) as exc:
             raise click.ClickException(str(exc).replace("\n", " ")) from None
-        except Exception as exc:
-            name = type(exc).__name__
-            if name in {"OperationalError", "ProgrammingError"} and "no such table" in str(exc):
-                raise click.ClickException(
-                    "this database is not initialised: run 'sistercity init' first"
-                ) from None
-            raise
 
     return wrapper  # type: ignore[return-value]
 

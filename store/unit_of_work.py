@@ -6,7 +6,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -17,7 +17,16 @@ from store.repository import (
     SqlAlchemyOfficerRepository,
     read_setting,
 )
-from workflow.errors import ConcurrentUpdate
+from workflow.errors import ConcurrentUpdate, WorkflowError
+
+
+class NotInitialised(WorkflowError):
+    """The database has no schema yet."""
+
+
+def _missing_table(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
 class SqlAlchemyUnitOfWork:
@@ -49,6 +58,10 @@ class SqlAlchemyUnitOfWork:
             self.session.rollback()
         finally:
             self.session.close()
+        if isinstance(exc, OperationalError | ProgrammingError) and _missing_table(exc):
+            raise NotInitialised(
+                "this database is not initialised: run 'sistercity init' first"
+            ) from exc
 
     def lock(self) -> None:
         """Begin as a writer: BEGIN IMMEDIATE on SQLite, the head row locked on PostgreSQL."""
