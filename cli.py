@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from diagrams.errors import DiagramError
 from states import DefinitionError, available_procedures, load_file, load_procedure
 from store import DEFAULT_DB, SqlAlchemyUnitOfWork, init_database, make_engine
 from store.demo import build_demo
@@ -67,7 +68,7 @@ def refusals(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (WorkflowError, DefinitionError) as exc:
+        except (WorkflowError, DefinitionError, DiagramError) as exc:
             raise click.ClickException(str(exc).replace("\n", " ")) from None
 
     return wrapper  # type: ignore[return-value]
@@ -467,3 +468,291 @@ def procedure_check(path: str) -> None:
 
 
 # ---------------------------------------------------------------------- sections added below
+
+
+# ---------------------------------------------------------------------- audit (auditors)
+# Imports live in the functions: this section is appended to a file others edit, and keeping it
+# self-contained avoids touching the shared import block.
+@cli.group()
+def audit() -> None:
+    """Auditors: verify the chained log, export its signed head, read and export it."""
+
+
+@audit.command("verify")
+@click.option(
+    "--checkpoint",
+    "checkpoints",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A head export (FILE, with FILE.sig next to it); repeatable.",
+)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The trusted public key (PEM) the checkpoints must be signed with.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def audit_verify(
+    app: App, checkpoints: tuple[str, ...], key_file: str | None, as_json: bool
+) -> None:
+    """Re-derive every hash, link, sequence number and state; read-only.
+
+    Exit 0 intact, 1 integrity failure, 3 inconsistent with a checkpoint.
+    """
+    from store.checkpoint import load_public_key
+    from store.verify import verify_database
+
+    if checkpoints and key_file is None:
+        raise click.UsageError(
+            "--checkpoint needs --key PUB: a signature checked only against a key named in the "
+            "file itself proves nothing"
+        )
+    key = load_public_key(key_file) if key_file else None
+    result = verify_database(app.engine, checkpoints, key)
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        verdict = {0: "intact", 1: "INTEGRITY FAILURE", 3: "INCONSISTENT WITH A CHECKPOINT"}
+        click.echo(
+            f"audit log {result.log_id}: {result.records} records, {result.cases} cases, "
+            f"head {result.head}"
+        )
+        for c in result.checkpoints:
+            click.echo(f"checkpoint {c.path}: {'ok' if c.ok else 'FAILED'} — {c.detail}")
+        for p in result.problems:
+            click.echo(f"  {p.line()}")
+        if result.more_problems:
+            click.echo(f"  … and {result.more_problems} more problems")
+        for w in result.warnings:
+            click.echo(f"warning: {w}")
+        first = result.first_bad_seq
+        click.echo(verdict[result.exit_code] + (f" (first bad record #{first})" if first else ""))
+    raise SystemExit(result.exit_code)
+
+
+@audit.command("head")
+@click.option(
+    "--sign",
+    "key_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Sign with this Ed25519 private key (from 'audit keygen').",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the export to FILE (and its signature to FILE.sig).",
+)
+@pass_app
+@refusals
+def audit_head(app: App, key_file: str | None, output: str | None) -> None:
+    """Export the current head (log, size, hash, time, who) as canonical JSON, signed.
+
+    The export is itself an audit event; the document describes the log just before it.
+    """
+    import base64
+
+    from store.audit import export_head
+    from store.checkpoint import load_private_key, write_export
+
+    key = load_private_key(key_file) if key_file else None
+    export = export_head(app.engine, app.actor(), app.now(), key)
+    click.echo(export.document.memo_line())
+    if output:
+        written = write_export(output, export.document, export.signature)
+        click.echo(
+            f"wrote {', '.join(str(p) for p in written)} (export is audit #{export.event_seq})"
+        )
+    else:
+        click.echo(export.document.canonical().decode("utf-8"))
+        if export.signature is not None:
+            click.echo(f"signature {base64.b64encode(export.signature).decode('ascii')}")
+
+
+@audit.command("keygen")
+@click.option(
+    "-o",
+    "--output",
+    "prefix",
+    default="sistercity-audit",
+    show_default=True,
+    help="Writes PREFIX.key (private, mode 0600) and PREFIX.pub.",
+)
+@refusals
+def audit_keygen(prefix: str) -> None:
+    """Make an Ed25519 key pair for signing head exports; never overwrites."""
+    from store.checkpoint import generate_keypair
+
+    private, public, fp = generate_keypair(prefix)
+    click.echo(f"private key {private} (keep it secret), public key {public}, fingerprint {fp}")
+
+
+@audit.command("log")
+@click.option("--case", "case_ref", default=None)
+@click.option("--officer", default=None, help="Officer id (the actor of the event).")
+@click.option("--province", default=None, help="Cases of this province (TH-xx).")
+@click.option("--trigger", default=None)
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array, streamed.")
+@click.option("--lang", type=LANGS, default="en", show_default=True)
+@pass_app
+@refusals
+def audit_log(
+    app: App,
+    case_ref: str | None,
+    officer: str | None,
+    province: str | None,
+    trigger: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    as_json: bool,
+    lang: str,
+) -> None:
+    """Audit events, filtered; dates are Bangkok days, inclusive."""
+    from store.audit import LogFilter, iter_log
+
+    flt = LogFilter(
+        case_ref,
+        officer,
+        province,
+        trigger,
+        since.date() if since else None,
+        until.date() if until else None,
+    )
+    records = iter_log(app.engine, flt)
+    if not as_json:
+        print_history(records, lang)
+        return
+    click.echo("[", nl=False)
+    for i, r in enumerate(records):
+        text = json.dumps(record_dict(r), ensure_ascii=False, default=str)
+        click.echo(("," if i else "") + "\n  " + text, nl=False)
+    click.echo("\n]")
+
+
+@audit.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None)
+@pass_app
+@refusals
+def audit_export(app: App, fmt: str, output: str | None) -> None:
+    """Every audit record with its hashes, streamed, for re-verification by any tool."""
+    from typing import Literal, cast
+
+    from store.audit import export_log
+
+    chosen = cast(Literal["csv", "jsonl"], fmt)
+    if output is None:
+        export_log(app.engine, chosen, click.get_text_stream("stdout"))
+        return
+    with open(output, "w", encoding="utf-8", newline="") as out:
+        count = export_log(app.engine, chosen, out)
+    click.echo(f"wrote {count} records to {output}", err=True)
+
+
+# ---------------------------------------------------------------------- diagrams
+def diagram_options(fn: F) -> F:
+    """The options both diagram commands share."""
+    for option in reversed(
+        (
+            click.option("--lang", default="both", show_default=True, help="th, en or both."),
+            click.option(
+                "--format",
+                "fmt",
+                default="svg",
+                show_default=True,
+                help="svg, png, pdf or dot (dot needs no Graphviz).",
+            ),
+            click.option("--roles", is_flag=True, help="Show who may take each step."),
+            click.option("--font", default=None, help="A Thai-capable font family."),
+            click.option(
+                "-o",
+                "--output",
+                default=None,
+                help="File to write; - for stdout (the default for svg and dot).",
+            ),
+            click.option("--force", is_flag=True, help="Replace an existing output file."),
+        )
+    ):
+        fn = option(fn)
+    return fn
+
+
+def _draw(picture: Any, fmt: str, output: str | None, force: bool, font: str | None) -> None:
+    import diagrams
+
+    path = output or diagrams.STDOUT
+    if output is None and fmt in diagrams.BINARY_FORMATS:
+        raise click.UsageError(f"--format {fmt} needs -o PATH (or -o - for stdout)")
+    diagrams.check_destination(path, force, fmt)
+    style = diagrams.Style(fontname=font) if font else None
+    data = diagrams.render(picture, fmt, style)
+    diagrams.write_output(data, path, force=force, fmt=fmt)
+    if path != diagrams.STDOUT:
+        click.echo(f"wrote {path}", err=True)
+
+
+@cli.group()
+def diagram() -> None:
+    """Draw the procedure, or one case's path through it, with Graphviz."""
+
+
+@diagram.command("procedure")
+@click.option("--procedure", "name", default="provincial", show_default=True)
+@click.option("--version", "version", type=int, default=None, help="Default: the newest.")
+@diagram_options
+@refusals
+def diagram_procedure(
+    name: str,
+    version: int | None,
+    lang: str,
+    fmt: str,
+    roles: bool,
+    font: str | None,
+    output: str | None,
+    force: bool,
+) -> None:
+    """The procedure's steps, grouped by phase, with the settings in force."""
+    import diagrams
+
+    diagrams.check_format(fmt)
+    diagrams.check_lang(lang)
+    picture = diagrams.procedure_diagram(load_procedure(name, version), lang, show_roles=roles)
+    _draw(picture, fmt, output, force, font)
+
+
+@diagram.command("case")
+@click.argument("reference")
+@diagram_options
+@pass_app
+@refusals
+def diagram_case(
+    app: App,
+    reference: str,
+    lang: str,
+    fmt: str,
+    roles: bool,
+    font: str | None,
+    output: str | None,
+    force: bool,
+) -> None:
+    """One case: where it stands, the path it took, days per step, overdue time."""
+    import diagrams
+
+    diagrams.check_format(fmt)
+    diagrams.check_lang(lang)
+    found, history = services.case_history(app.uow(), reference)
+    picture = diagrams.case_diagram(
+        load_procedure(found.procedure, found.version),
+        history,
+        found.state,
+        now=app.now(),
+        lang=lang,
+        show_roles=roles,
+        reference=found.reference,
+    )
+    _draw(picture, fmt, output, force, font)

@@ -1,5 +1,7 @@
 """Persistence: SQLAlchemy tables, the unit of work, the chained audit log, migrations."""
 
+# Registers the audit-log projections (case facts, moves, activities) on every engine.
+import store.projections  # noqa: F401
 from store.database import DEFAULT_DB, database_url, make_engine, make_session_factory
 from store.schema import InitResult, init_database
 from store.unit_of_work import SqlAlchemyUnitOfWork

@@ -5,14 +5,60 @@ No engine exists at import time: the CLI builds one per command from ``--db``.
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DB = "sistercity.db"
 WRITE_OPTION = "sistercity_write"
+AUDIT_TABLE = "audit_records"
+
+
+def audit_authorizer(action: int, arg1: str | None, arg2: str | None, *_: Any) -> int:
+    """SQLite authorizer: the application may not drop, rename or unprotect the audit table.
+
+    The triggers stop UPDATE and DELETE; this stops the statements that would remove the triggers
+    or the table itself (DROP TABLE, DROP TRIGGER on it, ALTER TABLE, ``PRAGMA writable_schema``).
+    Only ``init`` lifts it, for the length of a migration (see ``migration_mode``). Someone with
+    the file and their own sqlite3 is not stopped; the hash chain and signed heads catch that.
+    """
+    if action in (sqlite3.SQLITE_DROP_TABLE, sqlite3.SQLITE_DROP_TEMP_TABLE) and (
+        arg1 == AUDIT_TABLE
+    ):
+        return sqlite3.SQLITE_DENY
+    if action in (sqlite3.SQLITE_DROP_TRIGGER, sqlite3.SQLITE_DROP_TEMP_TRIGGER) and (
+        arg2 == AUDIT_TABLE
+    ):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_ALTER_TABLE and arg2 == AUDIT_TABLE:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() == "writable_schema":
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+@contextmanager
+def migration_mode(connection: Connection) -> Iterator[None]:
+    """Lift the SQLite authorizer on this connection while migrations run, then restore it.
+
+    Alembic's batch mode rebuilds a table by copy, drop and rename, which the authorizer refuses
+    for ``audit_records``; a migration that does so must re-install the append-only triggers
+    (``store.append_only.install``) before it returns.
+    """
+    raw = connection.connection.dbapi_connection
+    if connection.dialect.name != "sqlite" or raw is None:
+        yield
+        return
+    raw.set_authorizer(None)
+    try:
+        yield
+    finally:
+        raw.set_authorizer(audit_authorizer)
 
 
 def database_url(db: str) -> str:
@@ -37,6 +83,7 @@ def make_engine(db: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
+            dbapi_connection.set_authorizer(audit_authorizer)
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, cast
 
 from sqlalchemy import func, select
@@ -178,6 +180,10 @@ def audit_record(row: AuditRow) -> AuditRecord:
     )
 
 
+def _nfc(value: str | None) -> str | None:
+    return unicodedata.normalize("NFC", value) if value is not None else None
+
+
 class SqlAlchemyAuditLog:
     """The chained, gapless audit log. There is deliberately no update or delete here."""
 
@@ -194,6 +200,17 @@ class SqlAlchemyAuditLog:
         return head
 
     def append(self, draft: AuditDraft) -> AuditRecord:
+        # Store exactly the (NFC) strings the hash covers, so a verifier can insist on NFC.
+        draft = replace(
+            draft,
+            case_reference=_nfc(draft.case_reference),
+            trigger=_nfc(draft.trigger),
+            source=_nfc(draft.source),
+            dest=_nfc(draft.dest),
+            actor_id=unicodedata.normalize("NFC", draft.actor_id),
+            actor_role=_nfc(draft.actor_role),
+            os_user=_nfc(draft.os_user),
+        )
         head = self.lock_head()
         case_seq: int | None = None
         if draft.case_reference is not None:

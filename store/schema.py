@@ -12,6 +12,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, insert, select
 
+from store.append_only import install as install_append_only
+from store.database import migration_mode
 from store.tables import AuditHeadRow, SettingRow
 from workflow.errors import InvalidInput
 from workflow.integrity import GENESIS_HASH
@@ -54,11 +56,13 @@ def init_database(engine: Engine, training: bool = False) -> InitResult:
     """Create or upgrade the schema and, the first time, the log id and the audit head."""
     before = current_revision(engine)
     config = alembic_config()
-    with engine.begin() as conn:
+    with engine.begin() as conn, migration_mode(conn):
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+        # Belt and braces: whatever a migration did, the audit table leaves init append-only.
+        install_append_only(conn)
     with engine.begin() as conn:
-        settings = dict(conn.execute(select(SettingRow.key, SettingRow.value)).tuples().all())
+        settings = {k: v for k, v in conn.execute(select(SettingRow.key, SettingRow.value))}
         if "log_id" not in settings:
             log_id = str(uuid.uuid4())
             conn.execute(

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -96,3 +105,120 @@ class AuditHeadRow(Base):
     log_id: Mapped[str] = mapped_column(String(36))
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# ---------------------------------------------------------------------- follow-up (0002)
+# Read models of the audit log (``case_facts``, ``moves``, ``activities``) are maintained by
+# ``store.projections`` in the same transaction as the audit record they derive from; ``plans``,
+# ``mechanisms`` and ``documents`` are written by the follow-up use cases with their audit event.
+
+
+class DocumentRow(Base):
+    """A document's bytes, content-addressed by SHA-256: the same file is stored once."""
+
+    __tablename__ = "documents"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[str] = mapped_column(String(32))
+
+
+class CaseFactsRow(Base):
+    """Dates of a relationship the sweep and the KPIs need, kept current from the audit log."""
+
+    __tablename__ = "case_facts"
+    case_reference: Mapped[str] = mapped_column(String(32), primary_key=True)
+    province: Mapped[str] = mapped_column(String(8), index=True)
+    established_on: Mapped[str | None] = mapped_column(String(10))
+    established_fy: Mapped[int | None] = mapped_column(Integer, index=True)
+    signed_on: Mapped[str | None] = mapped_column(String(10))
+    signed_precision: Mapped[str | None] = mapped_column(String(5))
+    term_years: Mapped[int | None] = mapped_column(Integer)
+    expires_on: Mapped[str | None] = mapped_column(String(10))
+    last_activity_on: Mapped[str | None] = mapped_column(String(10))
+    follow_up_since: Mapped[str | None] = mapped_column(String(10))
+    ended_on: Mapped[str | None] = mapped_column(String(10))
+    imported_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class MoveRow(Base):
+    """One state-changing or transition audit event, with the span of the state it entered."""
+
+    __tablename__ = "moves"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    case_reference: Mapped[str] = mapped_column(String(32), index=True)
+    province: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))
+    trigger: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str | None] = mapped_column(String(64))
+    dest: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[str] = mapped_column(String(32))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    #: ``complete`` / ``missing`` / ``unknown`` (imports); NULL where no officer step is judged.
+    docs: Mapped[str | None] = mapped_column(String(8))
+    opens_span: Mapped[bool] = mapped_column(Boolean)
+    ended_at: Mapped[str | None] = mapped_column(String(32))
+    ended_fy: Mapped[int | None] = mapped_column(Integer)
+    seconds: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_moves_fy_province", "fiscal_year", "province"),
+        Index("ix_moves_ended", "ended_fy", "dest"),
+    )
+
+
+class ActivityRow(Base):
+    """An activity with the partner: the fields of a ``record_activity`` audit event."""
+
+    __tablename__ = "activities"
+    audit_seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    case_reference: Mapped[str] = mapped_column(String(32), index=True)
+    province: Mapped[str] = mapped_column(String(8))
+    activity_date: Mapped[str] = mapped_column(String(10))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    partner_participated: Mapped[bool] = mapped_column(Boolean)
+    #: Satang (1/100 baht): exact integers on every backend.
+    budget_satang: Mapped[int | None] = mapped_column(Integer)
+    evidence_count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_activities_fy_case", "fiscal_year", "case_reference"),)
+
+
+class PlanRow(Base):
+    """The yearly action plan and budget of a relationship (latest per fiscal year)."""
+
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_reference: Mapped[str] = mapped_column(String(32))
+    province: Mapped[str] = mapped_column(String(8))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    budget_satang: Mapped[int] = mapped_column(Integer)
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    document_name: Mapped[str] = mapped_column(Text)
+    document_bytes: Mapped[int] = mapped_column(Integer)
+    set_at: Mapped[str] = mapped_column(String(32))
+    set_by: Mapped[str] = mapped_column(String(64))
+    audit_seq: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("case_reference", "fiscal_year", name="uq_plan_case_fy"),
+        Index("ix_plans_fy", "fiscal_year"),
+    )
+
+
+class MechanismRow(Base):
+    """A province's committee or working-group order (the latest; history is in the audit log)."""
+
+    __tablename__ = "mechanisms"
+    province: Mapped[str] = mapped_column(String(8), primary_key=True)
+    order_no: Mapped[str] = mapped_column(Text)
+    order_date: Mapped[str] = mapped_column(String(10))
+    chair: Mapped[str] = mapped_column(Text)
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    document_name: Mapped[str | None] = mapped_column(Text)
+    set_at: Mapped[str] = mapped_column(String(32))
+    set_by: Mapped[str] = mapped_column(String(64))
+    audit_seq: Mapped[int] = mapped_column(Integer)

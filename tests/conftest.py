@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,6 +37,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         probe.dispose()
     except Exception as exc:
         pytest.exit(f"{PG_ENV} is set but PostgreSQL is unreachable: {exc}", returncode=3)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without Graphviz, skip the rendering tests on a developer's machine; CI must have it."""
+    if shutil.which("dot") or os.environ.get("CI"):
+        return
+    skip = pytest.mark.skip(reason="Graphviz 'dot' not installed (apt-get install graphviz)")
+    for item in items:
+        if item.get_closest_marker("graphviz"):
+            item.add_marker(skip)
 
 
 def _pg_database() -> Iterator[str]:

@@ -48,21 +48,36 @@ def parse_date(text: str) -> dt.date:
 
 def _convert(spec: FieldSpec, raw: Any) -> Any:
     if spec.type == "file":
-        if isinstance(raw, Mapping):
-            if not _SHA.match(str(raw.get("sha256", ""))):
-                raise ValueError("a document record needs a sha256")
-            return {
-                "name": nfc(str(raw.get("name", ""))),
-                "sha256": str(raw["sha256"]),
-                "bytes": int(raw.get("bytes", 0)),
-            }
-        p = Path(str(raw))
-        if not p.is_file():
-            raise ValueError(f"no such file: {raw}")
-        try:
-            return file_record(p)
-        except OSError as exc:
-            raise ValueError(f"cannot read {raw}: {exc.strerror}") from None
+        # Several documents for one field (e.g. photos and a report as evidence of an activity)
+        # are kept as a list of records; one document keeps the single-record form.
+        if isinstance(raw, list | tuple):
+            if not raw:
+                raise ValueError("no document given")
+            records = [_file_value(item) for item in raw]
+            return records[0] if len(records) == 1 else records
+        return _file_value(raw)
+    return _scalar(spec, raw)
+
+
+def _file_value(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, Mapping):
+        if not _SHA.match(str(raw.get("sha256", ""))):
+            raise ValueError("a document record needs a sha256")
+        return {
+            "name": nfc(str(raw.get("name", ""))),
+            "sha256": str(raw["sha256"]),
+            "bytes": int(raw.get("bytes", 0)),
+        }
+    p = Path(str(raw))
+    if not p.is_file():
+        raise ValueError(f"no such file: {raw}")
+    try:
+        return file_record(p)
+    except OSError as exc:
+        raise ValueError(f"cannot read {raw}: {exc.strerror}") from None
+
+
+def _scalar(spec: FieldSpec, raw: Any) -> Any:
     if isinstance(raw, dt.date) and spec.type == "date":
         return raw.isoformat()
     text = nfc(str(raw)).strip()

@@ -13,7 +13,11 @@ from typing import Any, Literal
 
 SYSTEM_ACTOR = "system"
 
-EventKind = Literal["open", "transition", "denied", "import", "head_export", "officer"]
+#: ``plan`` and ``mechanism`` record follow-up facts (a fiscal year's action plan and budget, a
+#: provincial committee order); like ``denied`` they carry no ``dest`` and never move a case.
+EventKind = Literal[
+    "open", "transition", "denied", "import", "head_export", "officer", "plan", "mechanism"
+]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,180 @@
+"""The auditor's side of the store: signed head exports, filtered log views, streaming exports.
+
+Views and exports stream rows from the database (server-side cursor on PostgreSQL, ``yield_per``)
+and write them one by one, so memory stays flat however long the log is.
+
+Re-verifying an export with any tool (the recipe the README repeats): read the records in ``seq``
+order; for each, ``payload = sha256(b'{"fields":' + fields + b',"note":' + json(note) + b'}')``
+where ``fields`` is the stored canonical JSON text as is and ``json(note)`` is the note as a JSON
+string (UTF-8, non-ASCII unescaped); it must equal ``payload_sha256``. Then build the header
+object ``{"v": record_version, "log": log_id, "seq": seq, "kind": kind, "case":
+case_reference, "case_seq": case_seq, "trigger": trigger, "from": source, "to": dest,
+"actor": actor_id, "role": actor_role, "os_user": os_user, "at": occurred_at, "payload":
+payload_sha256, "prev": prev_hash}`` (empty CSV cells are JSON ``null``; ``seq``, ``case_seq``
+and ``record_version`` are integers), serialise it with sorted keys, no whitespace, UTF-8, and
+check ``hash == sha256(0x00 || bytes)`` and ``prev_hash`` == the previous record's ``hash``
+(64 zeros for the first).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal, TextIO, cast
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine, Select, select
+
+from store.checkpoint import HeadDocument, fingerprint, sign
+from store.repository import parse_utc
+from store.tables import AuditRow, CaseRow
+from store.unit_of_work import SqlAlchemyUnitOfWork
+from store.verify import COLUMNS
+from workflow.errors import InvalidInput
+from workflow.integrity import utc_text
+from workflow.model import Actor, AuditDraft, AuditRecord, EventKind
+from workflow.thaidate import BANGKOK
+
+ExportFormat = Literal["csv", "jsonl"]
+_AUDIT_ROLES = ("auditor", "admin")
+
+
+@dataclass(frozen=True)
+class HeadExport:
+    """A head export: the document, its detached signature (if signed) and the export's own seq."""
+
+    document: HeadDocument
+    signature: bytes | None
+    event_seq: int
+
+
+def export_head(
+    engine: Engine, actor: Actor, now: dt.datetime, key: Ed25519PrivateKey | None = None
+) -> HeadExport:
+    """Describe (and sign) the current head, and record the export as a ``head_export`` event.
+
+    The document describes the log *before* the export's own event: size N and the hash of
+    record N, while the event is N+1 and states the same size and head in its fields. Both are
+    taken under the head lock in one transaction, so no record can slip in between.
+    """
+    with SqlAlchemyUnitOfWork(engine) as uow:
+        uow.lock()
+        head = uow.audit.lock_head()
+        document = HeadDocument(
+            log=head.log_id,
+            size=head.seq,
+            head=head.hash,
+            at=utc_text(now),
+            by=actor.id,
+            os_user=actor.os_user,
+            key=fingerprint(key.public_key()) if key is not None else None,
+        )
+        signature = sign(document, key) if key is not None else None
+        record = uow.audit.append(
+            AuditDraft(
+                kind="head_export",
+                case_reference=None,
+                trigger="head_export",
+                source=None,
+                dest=None,
+                actor_id=actor.id,
+                actor_role=next((r for r in _AUDIT_ROLES if r in actor.roles), None),
+                os_user=actor.os_user,
+                occurred_at=now,
+                fields={"size": document.size, "head": document.head, "key": document.key},
+            )
+        )
+        uow.commit()
+    return HeadExport(document, signature, record.seq)
+
+
+# ---------------------------------------------------------------------- views
+@dataclass(frozen=True)
+class LogFilter:
+    """An auditor's filter; dates are Bangkok calendar days, inclusive."""
+
+    case: str | None = None
+    officer: str | None = None
+    province: str | None = None
+    trigger: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+def _day_start_utc(day: dt.date) -> str:
+    return utc_text(dt.datetime.combine(day, dt.time(0), BANGKOK))
+
+
+def _filtered(query: Select[Any], flt: LogFilter) -> Select[Any]:
+    if flt.case:
+        query = query.where(AuditRow.case_reference == flt.case.strip().upper())
+    if flt.officer:
+        query = query.where(AuditRow.actor_id == flt.officer)
+    if flt.province:
+        provinces = select(CaseRow.reference).where(CaseRow.province == flt.province.upper())
+        query = query.where(AuditRow.case_reference.in_(provinces))
+    if flt.trigger:
+        query = query.where(AuditRow.trigger == flt.trigger)
+    if flt.since and flt.until and flt.since > flt.until:
+        raise InvalidInput(f"--since {flt.since} is after --until {flt.until}")
+    if flt.since:
+        query = query.where(AuditRow.occurred_at >= _day_start_utc(flt.since))
+    if flt.until:
+        query = query.where(AuditRow.occurred_at < _day_start_utc(flt.until + dt.timedelta(1)))
+    return query
+
+
+def stream_rows(
+    engine: Engine, flt: LogFilter | None = None, batch: int = 2000
+) -> Iterator[tuple[Any, ...]]:
+    """Stored audit columns (``COLUMNS`` order) as tuples, in ``seq`` order, streamed."""
+    query = select(*[getattr(AuditRow, n) for n in COLUMNS]).order_by(AuditRow.seq)
+    if flt is not None:
+        query = _filtered(query, flt)
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
+        for row in result:
+            yield tuple(row)
+
+
+def record_from_row(row: tuple[Any, ...]) -> AuditRecord:
+    """A stored row as the value views print."""
+    values = dict(zip(COLUMNS, row, strict=True))
+    values["kind"] = cast(EventKind, values["kind"])
+    values["occurred_at"] = parse_utc(values["occurred_at"])
+    values["fields"] = json.loads(values["fields"])
+    return AuditRecord(**values)
+
+
+def iter_log(engine: Engine, flt: LogFilter) -> Iterator[AuditRecord]:
+    """Audit records matching *flt*, oldest first, streamed."""
+    for row in stream_rows(engine, flt):
+        yield record_from_row(row)
+
+
+# ---------------------------------------------------------------------- exports
+def export_log(engine: Engine, fmt: ExportFormat, out: TextIO) -> int:
+    """Write every audit record, stored columns as stored, to *out*; returns the count.
+
+    CSV has a header row; ``fields`` stays the stored canonical JSON text and an empty cell is
+    NULL. JSON Lines has one object per record with the same keys. Either re-verifies with the
+    recipe in this module's docstring.
+    """
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for row in stream_rows(engine):
+            writer.writerow(row)
+            count += 1
+    elif fmt == "jsonl":
+        for row in stream_rows(engine):
+            out.write(json.dumps(dict(zip(COLUMNS, row, strict=True)), ensure_ascii=False))
+            out.write("\n")
+            count += 1
+    else:
+        raise InvalidInput(f"unknown export format '{fmt}': csv or jsonl")
+    return count

@@ -1,0 +1,662 @@
+"""The audit verifier: re-derive everything the log claims from the stored columns, read-only.
+
+``verify_rows`` is pure (rows in, result out) so it can be fuzzed in memory; ``verify_database``
+feeds it from a database in one read transaction, streaming rows as plain tuples (no ORM object
+per row) so a million records verify in seconds and in constant memory.
+
+What is checked, in this order for each record:
+
+* ``sequence``: 1..N without gaps or repeats;
+* ``log_id`` and ``record_version``;
+* ``prev_hash``: the link to the record before (the first links to the genesis hash);
+* ``fields``/``note``: canonical JSON, NFC text;
+* ``payload (fields/note)`` / ``payload_sha256``: the payload hash recomputed from fields and note,
+  telling apart an edited payload from an edited stored payload hash;
+* ``hash``: the record hash recomputed from the stored columns;
+* ``case_seq`` and ``transition``: per case, 1, 2, 3 …; each transition starts in the state the
+  previous one ended in and is an edge of the procedure version the case runs under;
+* ``head_export``: an export's stated size and head are the record before it.
+
+Then the database: every case's current state is its last moving record's, and the head row is the
+last record. Storage first: ``PRAGMA integrity_check`` on SQLite and the append-only triggers.
+
+Checkpoints (signed head exports) are what catch what the chain cannot: deleting the newest
+records, restoring an older backup, or re-chaining everything after an edit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Connection, Engine, select
+
+from states import RETURN, load_procedure
+from store import append_only
+from store.checkpoint import CheckpointInvalid, HeadDocument, read_checkpoint
+from store.tables import AuditHeadRow, AuditRow, CaseRow, SettingRow
+from workflow.integrity import (
+    GENESIS_HASH,
+    RECORD_VERSION,
+    canonical_json,
+    record_hash,
+    record_header,
+)
+
+#: The stored columns, in the order rows are read and exported.
+COLUMNS = (
+    "seq",
+    "log_id",
+    "record_version",
+    "kind",
+    "case_reference",
+    "case_seq",
+    "trigger",
+    "source",
+    "dest",
+    "actor_id",
+    "actor_role",
+    "os_user",
+    "occurred_at",
+    "fields",
+    "note",
+    "payload_sha256",
+    "prev_hash",
+    "hash",
+)
+MOVING_KINDS = frozenset({"open", "import", "transition"})
+STILL_KINDS = frozenset({"denied", "plan", "mechanism"})
+CASELESS_KINDS = frozenset({"officer", "head_export"})
+NO_CHECKPOINT_WARNING = (
+    "no checkpoint given: deleting the newest records, or restoring an older backup, cannot be "
+    "ruled out; verify with --checkpoint FILE --key PUB from a signed 'audit head' export"
+)
+_TEXT_COLUMNS = (1, 3, 4, 6, 7, 8, 9, 10, 11, 12)
+_HEX = frozenset("0123456789abcdef")
+_MAX_LISTED = 100
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: the first sequence number it concerns (if any), what differs, and why."""
+
+    seq: int | None
+    field: str
+    detail: str
+    checkpoint: bool = False
+
+    def line(self) -> str:
+        where = f"#{self.seq} " if self.seq is not None else ""
+        return f"{where}{self.field}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class CheckpointStatus:
+    """How one checkpoint file compared with the log."""
+
+    path: str
+    ok: bool
+    detail: str
+    size: int | None = None
+    head: str | None = None
+    at: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """What the cases table says about a case, to compare with what its records imply."""
+
+    procedure: str
+    version: int
+    state: str
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The verdict: exit code 0 intact, 1 integrity failure, 3 inconsistent with a checkpoint."""
+
+    log_id: str | None
+    records: int
+    head: str
+    cases: int
+    problems: tuple[Problem, ...]
+    more_problems: int = 0
+    checkpoints: tuple[CheckpointStatus, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def integrity_problems(self) -> list[Problem]:
+        return [p for p in self.problems if not p.checkpoint]
+
+    @property
+    def exit_code(self) -> int:
+        if self.integrity_problems or self.more_problems:
+            return 1
+        if any(p.checkpoint for p in self.problems):
+            return 3
+        return 0
+
+    @property
+    def first_bad_seq(self) -> int | None:
+        """The first failing sequence number: integrity problems first, then checkpoint ones."""
+        for group in (self.integrity_problems, [p for p in self.problems if p.checkpoint]):
+            seqs = [p.seq for p in group if p.seq is not None]
+            if seqs:
+                return min(seqs)
+        return None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.exit_code == 0,
+            "exit_code": self.exit_code,
+            "log_id": self.log_id,
+            "records": self.records,
+            "head": self.head,
+            "cases": self.cases,
+            "first_bad_seq": self.first_bad_seq,
+            "problems": [
+                {"seq": p.seq, "field": p.field, "detail": p.detail, "checkpoint": p.checkpoint}
+                for p in self.problems
+            ],
+            "more_problems": self.more_problems,
+            "checkpoints": [
+                {
+                    "path": c.path,
+                    "ok": c.ok,
+                    "detail": c.detail,
+                    "size": c.size,
+                    "head": c.head,
+                    "at": c.at,
+                }
+                for c in self.checkpoints
+            ],
+            "warnings": list(self.warnings),
+        }
+
+
+# ---------------------------------------------------------------------- procedure edges
+_EDGES: dict[tuple[str, int], tuple[frozenset[tuple[str, str, str]], str, frozenset[str]]] = {}
+
+
+def procedure_edges(
+    procedure: str, version: int
+) -> tuple[frozenset[tuple[str, str, str]], str, frozenset[str]]:
+    """(trigger, from, to) edges, the initial state and all states of a procedure version.
+
+    ``@previous`` becomes one edge per state the source can have been entered from.
+    """
+    key = (procedure, version)
+    if key not in _EDGES:
+        definition = load_procedure(procedure, version).definition
+        edges: set[tuple[str, str, str]] = set()
+        for t in definition.active_transitions:
+            for source in t.source:
+                if t.dest == RETURN:
+                    edges.update((t.trigger, source, d) for d in definition.return_targets(source))
+                else:
+                    edges.add((t.trigger, source, t.dest))
+        states = frozenset(s.id for s in definition.states)
+        _EDGES[key] = (frozenset(edges), definition.initial, states)
+    return _EDGES[key]
+
+
+# ---------------------------------------------------------------------- hashing, fast path
+def _is_hex64(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and _HEX.issuperset(value)
+
+
+def expected_payload(fields_text: str, note: str) -> str:
+    """Payload hash from the stored canonical fields text and note (both already checked)."""
+    body = (
+        b'{"fields":'
+        + fields_text.encode("utf-8")
+        + b',"note":'
+        + json.dumps(note, ensure_ascii=False).encode("utf-8")
+        + b"}"
+    )
+    return hashlib.sha256(body).hexdigest()
+
+
+def expected_hash(row: Sequence[Any], payload: str | None = None) -> str:
+    """Record hash recomputed from a stored row (optionally with another payload hash)."""
+    header = {
+        "v": row[2],
+        "log": row[1],
+        "seq": row[0],
+        "kind": row[3],
+        "case": row[4],
+        "case_seq": row[5],
+        "trigger": row[6],
+        "from": row[7],
+        "to": row[8],
+        "actor": row[9],
+        "role": row[10],
+        "os_user": row[11],
+        "at": row[12],
+        "payload": row[15] if payload is None else payload,
+        "prev": row[16],
+    }
+    # Same bytes as workflow.integrity.canonical_json for NFC text and integers (checked first);
+    # the golden fixture and a test pin the equality.
+    data = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(b"\x00" + data.encode("utf-8")).hexdigest()
+
+
+def reference_hash(row: Sequence[Any]) -> str:
+    """The slow, obviously-correct recomputation through ``workflow.integrity``."""
+    return record_hash(
+        record_header(
+            record_version=row[2],
+            log_id=row[1],
+            seq=row[0],
+            kind=row[3],
+            case_reference=row[4],
+            case_seq=row[5],
+            trigger=row[6],
+            source=row[7],
+            dest=row[8],
+            actor_id=row[9],
+            actor_role=row[10],
+            os_user=row[11],
+            occurred_at=row[12],
+            payload_sha256=row[15],
+            prev_hash=row[16],
+        )
+    )
+
+
+# ---------------------------------------------------------------------- the pure verifier
+class _Findings:
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+        self.more = 0
+
+    def add(self, seq: int | None, name: str, detail: str, checkpoint: bool = False) -> None:
+        if len(self.items) < _MAX_LISTED:
+            self.items.append(Problem(seq, name, detail, checkpoint))
+        else:
+            self.more += 1
+
+
+@dataclass
+class _Case:
+    last_case_seq: int = 0
+    state: str | None = None
+    last_move_seq: int | None = None
+    edges: frozenset[tuple[str, str, str]] = frozenset()
+    initial: str = ""
+    states: frozenset[str] = frozenset()
+    known: bool = True
+
+
+@dataclass
+class _Walk:
+    """Running state of one pass over the records."""
+
+    findings: _Findings
+    log_id: str | None
+    cases: Mapping[str, CaseState]
+    wanted: set[int] = field(default_factory=set)
+    seen_hash: dict[int, str] = field(default_factory=dict)
+    case_walks: dict[str, _Case] = field(default_factory=dict)
+    expected_seq: int = 1
+    prev_hash: str = GENESIS_HASH
+    count: int = 0
+    last_seq: int = 0
+
+    def case_walk(self, reference: str, seq: int) -> _Case:
+        walk = self.case_walks.get(reference)
+        if walk is None:
+            info = self.cases.get(reference)
+            walk = _Case()
+            if info is None:
+                walk.known = False
+                self.findings.add(seq, "case", f"case {reference} has records but no case row")
+            else:
+                try:
+                    walk.edges, walk.initial, walk.states = procedure_edges(
+                        info.procedure, info.version
+                    )
+                except Exception as exc:  # an unknown or broken definition is a finding
+                    walk.known = False
+                    self.findings.add(
+                        seq,
+                        "case",
+                        f"case {reference}: procedure {info.procedure} v{info.version} "
+                        f"cannot be loaded ({type(exc).__name__})",
+                    )
+            self.case_walks[reference] = walk
+        return walk
+
+    def record(self, row: Sequence[Any]) -> None:
+        f = self.findings
+        seq = row[0]
+        if isinstance(seq, bool) or not isinstance(seq, int):
+            f.add(self.expected_seq, "sequence", f"not an integer: {seq!r}")
+            self.expected_seq += 1
+            self.prev_hash = row[17] if isinstance(row[17], str) else ""
+            return
+        if seq != self.expected_seq:
+            if seq > self.expected_seq:
+                missing = f"#{self.expected_seq}" + (
+                    f"–#{seq - 1}" if seq - 1 > self.expected_seq else ""
+                )
+                f.add(self.expected_seq, "sequence", f"{missing} missing (gap before #{seq})")
+            else:
+                f.add(seq, "sequence", f"#{seq} out of order (expected #{self.expected_seq})")
+        self.expected_seq = seq + 1
+        self.count += 1
+        self.last_seq = seq
+        stored_hash = row[17]
+        if seq in self.wanted:
+            self.seen_hash[seq] = stored_hash if isinstance(stored_hash, str) else ""
+        try:
+            self._record_body(row, seq)
+        except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
+            f.add(seq, "row", f"malformed stored values ({type(exc).__name__})")
+        self.prev_hash = stored_hash if isinstance(stored_hash, str) else ""
+
+    def _record_body(self, row: Sequence[Any], seq: int) -> None:
+        f = self.findings
+        if len(row) != len(COLUMNS):
+            raise ValueError("wrong number of columns")
+        if self.log_id is not None and row[1] != self.log_id:
+            f.add(seq, "log_id", f"{row[1]!r} is not this database's log {self.log_id}")
+        if row[2] != RECORD_VERSION:
+            f.add(seq, "record_version", f"unknown record version {row[2]!r}")
+        if row[16] != self.prev_hash:
+            f.add(seq, "prev_hash", "does not equal the previous record's hash (link broken)")
+        for i in _TEXT_COLUMNS:
+            value = row[i]
+            if value is not None and not isinstance(value, str):
+                raise TypeError(COLUMNS[i])
+            if value is not None and not unicodedata.is_normalized("NFC", value):
+                f.add(seq, COLUMNS[i], "stored text is not NFC")
+        for i in (5,):
+            if row[i] is not None and (isinstance(row[i], bool) or not isinstance(row[i], int)):
+                raise TypeError(COLUMNS[i])
+        fields_text, note = row[13], row[14]
+        if not isinstance(fields_text, str) or not isinstance(note, str):
+            raise TypeError("fields/note")
+        payload_ok = True
+        try:
+            parsed = json.loads(fields_text)
+            canonical = canonical_json(parsed).decode("utf-8") == fields_text
+        except (ValueError, TypeError, RecursionError):
+            parsed, canonical = None, False
+        if not canonical or not isinstance(parsed, dict):
+            f.add(seq, "fields", "not canonical JSON of an object (the stored text was edited)")
+            payload_ok = False
+        if not unicodedata.is_normalized("NFC", note):
+            f.add(seq, "note", "stored text is not NFC")
+            payload_ok = False
+        stored_hash = row[17]
+        if not _is_hex64(stored_hash):
+            f.add(seq, "hash", "not a SHA-256 hex digest")
+        if payload_ok:
+            payload = expected_payload(fields_text, note)
+            if payload != row[15]:
+                if expected_hash(row, payload) == stored_hash:
+                    f.add(seq, "payload_sha256", "the stored payload hash was changed")
+                else:
+                    f.add(
+                        seq,
+                        "payload (fields/note)",
+                        "fields or note differ from what the payload hash covers",
+                    )
+            elif expected_hash(row) != stored_hash:
+                f.add(
+                    seq,
+                    "hash",
+                    "the stored hash does not match the record's columns "
+                    "(a column or the hash itself was changed)",
+                )
+        elif expected_hash(row) != stored_hash:
+            f.add(seq, "hash", "the stored hash does not match the record's columns")
+        self._semantics(row, seq, parsed)
+
+    def _semantics(self, row: Sequence[Any], seq: int, parsed: Any) -> None:
+        f = self.findings
+        kind, reference, case_seq, trigger, source, dest = (
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            row[7],
+            row[8],
+        )
+        if kind == "head_export" and (
+            not isinstance(parsed, dict)
+            or parsed.get("size") != seq - 1
+            or parsed.get("head") != row[16]
+        ):
+            f.add(seq, "head_export", "the exported size/head is not the record before it")
+        if reference is None:
+            if kind not in CASELESS_KINDS:
+                f.add(seq, "kind", f"a '{kind}' record without a case")
+            if case_seq is not None:
+                f.add(seq, "case_seq", "set on a record without a case")
+            return
+        if kind in CASELESS_KINDS or (kind not in MOVING_KINDS and kind not in STILL_KINDS):
+            f.add(seq, "kind", f"'{kind}' is not a kind of case record")
+            return
+        walk = self.case_walk(reference, seq)
+        if case_seq != walk.last_case_seq + 1:
+            f.add(
+                seq,
+                "case_seq",
+                f"case {reference}: #{case_seq} follows #{walk.last_case_seq}",
+            )
+        walk.last_case_seq = case_seq if isinstance(case_seq, int) else walk.last_case_seq + 1
+        if not walk.known:
+            return
+        if kind in STILL_KINDS:
+            if dest is not None:
+                f.add(seq, "dest", f"a '{kind}' record may not move case {reference}")
+            if kind == "denied" and source != walk.state:
+                f.add(seq, "source", f"case {reference} was in '{walk.state}', not '{source}'")
+            return
+        if kind == "open" or (kind == "import" and walk.state is None):
+            if walk.state is not None:
+                f.add(seq, "transition", f"case {reference} opened twice")
+            expected_dest = walk.initial if kind == "open" else dest
+            if source is not None or dest != expected_dest or dest not in walk.states:
+                f.add(seq, "transition", f"case {reference} cannot start in '{dest}'")
+        elif walk.state is None:
+            f.add(seq, "transition", f"case {reference} moves before it was opened")
+        elif source != walk.state:
+            f.add(
+                seq,
+                "transition",
+                f"case {reference}: from '{source}' but it was in '{walk.state}'",
+            )
+        elif kind == "transition" and (trigger, source, dest) not in walk.edges:
+            f.add(
+                seq,
+                "transition",
+                f"case {reference}: '{trigger}' {source} → {dest} is not a step of its procedure",
+            )
+        elif kind == "import" and dest not in walk.states:
+            f.add(seq, "transition", f"case {reference}: unknown state '{dest}'")
+        walk.state = dest
+        walk.last_move_seq = seq
+
+
+def verify_rows(
+    rows: Iterable[Sequence[Any]],
+    *,
+    log_id: str | None,
+    cases: Mapping[str, CaseState],
+    head: tuple[int, str, str] | None,
+    checkpoints: Sequence[tuple[str, HeadDocument | str]] = (),
+    storage: Sequence[str] = (),
+) -> VerifyResult:
+    """Verify records given as tuples in ``COLUMNS`` order, ordered by ``seq``.
+
+    *head* is the head row (seq, hash, log id) or ``None`` when missing; *checkpoints* pairs each
+    file name with its already signature-checked document, or with why it could not be used;
+    *storage* lists storage-level findings made by the caller. Never raises on bad data.
+    """
+    findings = _Findings()
+    for message in storage:
+        findings.add(None, "storage", message)
+    docs = [(p, d) for p, d in checkpoints if isinstance(d, HeadDocument)]
+    walk = _Walk(findings, log_id, cases, wanted={d.size for _, d in docs if d.size > 0})
+    for row in rows:
+        walk.record(row)
+    size = walk.count
+    last_hash = walk.prev_hash if size else GENESIS_HASH
+    # Cases: the cases table against what the records imply.
+    for reference, info in sorted(cases.items()):
+        case_walk = walk.case_walks.get(reference)
+        if case_walk is None:
+            findings.add(None, "case", f"case {reference} has no audit records")
+        elif case_walk.known and case_walk.state != info.state:
+            findings.add(
+                case_walk.last_move_seq,
+                "state",
+                f"case {reference} is '{info.state}' but its records end in '{case_walk.state}'",
+            )
+    # The head row.
+    if head is None:
+        findings.add(None, "head", "the audit head row is missing")
+    else:
+        head_seq, head_hash, head_log = head
+        if head_seq != walk.last_seq or head_hash != last_hash:
+            findings.add(
+                min(head_seq, walk.last_seq) + 1 if isinstance(head_seq, int) else None,
+                "head",
+                f"the head row says #{head_seq} {str(head_hash)[:12]}…, the log ends at "
+                f"#{walk.last_seq} {last_hash[:12]}…",
+            )
+        if log_id is not None and head_log != log_id:
+            findings.add(None, "head", f"the head row names log {head_log}, not {log_id}")
+    # Checkpoints.
+    statuses: list[CheckpointStatus] = []
+    for path, doc in checkpoints:
+        if not isinstance(doc, HeadDocument):
+            statuses.append(CheckpointStatus(path, False, doc))
+            findings.add(None, "checkpoint", f"{Path(path).name}: {doc}", checkpoint=True)
+            continue
+        detail = _compare_checkpoint(doc, log_id, walk, last_hash)
+        statuses.append(
+            CheckpointStatus(
+                path, detail is None, detail or "consistent", doc.size, doc.head, doc.at
+            )
+        )
+        if detail is not None:
+            bad = walk.last_seq + 1 if doc.size > walk.last_seq else max(doc.size, 1)
+            findings.add(bad, "checkpoint", f"{Path(path).name}: {detail}", checkpoint=True)
+    warnings = () if docs else (NO_CHECKPOINT_WARNING,)
+    return VerifyResult(
+        log_id=log_id,
+        records=size,
+        head=last_hash,
+        cases=len(cases),
+        problems=tuple(findings.items),
+        more_problems=findings.more,
+        checkpoints=tuple(statuses),
+        warnings=warnings,
+    )
+
+
+def _compare_checkpoint(
+    doc: HeadDocument, log_id: str | None, walk: _Walk, last_hash: str
+) -> str | None:
+    if log_id is not None and doc.log != log_id:
+        return f"belongs to log {doc.log}, not this database's log {log_id}"
+    if doc.size > walk.last_seq:
+        return (
+            f"the checkpoint of {doc.at} saw {doc.size} records but the log has "
+            f"{walk.last_seq}: records #{walk.last_seq + 1}–#{doc.size} were removed "
+            "(tail truncated or an older backup restored)"
+        )
+    stored = GENESIS_HASH if doc.size == 0 else walk.seen_hash.get(doc.size)
+    if stored != doc.head:
+        return (
+            f"the hash of record #{doc.size} differs from the checkpoint of {doc.at}: the log "
+            f"was rewritten at or before #{doc.size} (re-chained, or restored and continued)"
+        )
+    return None
+
+
+# ---------------------------------------------------------------------- the database
+def _storage_findings(conn: Connection) -> list[str]:
+    found: list[str] = []
+    if conn.dialect.name == "sqlite":
+        results = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+        if results != ["ok"]:
+            found.append("PRAGMA integrity_check: " + "; ".join(str(r) for r in results[:5]))
+    expected = append_only.TRIGGER_NAMES.get(conn.dialect.name, ())
+    present = append_only.installed(conn)
+    missing = [n for n in expected if n not in present]
+    if missing:
+        found.append(f"append-only trigger(s) missing: {', '.join(missing)}")
+    elif conn.dialect.name == "postgresql":
+        disabled = [
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE c.relname = 'audit_records' AND NOT t.tgisinternal AND t.tgenabled = 'D'"
+            )
+        ]
+        if disabled:
+            found.append(f"append-only trigger(s) disabled: {', '.join(sorted(disabled))}")
+    return found
+
+
+def verify_database(
+    engine: Engine,
+    checkpoints: Sequence[str | Path] = (),
+    trusted_key: Ed25519PublicKey | None = None,
+    batch: int = 5000,
+) -> VerifyResult:
+    """Verify the database behind *engine* in one read-only transaction."""
+    docs: list[tuple[str, HeadDocument | str]] = []
+    for path in checkpoints:
+        if trusted_key is None:
+            docs.append((str(path), "no trusted public key given to check its signature"))
+            continue
+        try:
+            docs.append((str(path), read_checkpoint(path, trusted_key)))
+        except CheckpointInvalid as exc:
+            docs.append((str(path), str(exc)))
+    conn = engine.connect()
+    if conn.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    try:
+        with conn.begin():
+            storage = _storage_findings(conn)
+            log_id = conn.scalar(select(SettingRow.value).where(SettingRow.key == "log_id"))
+            head_row = conn.execute(
+                select(AuditHeadRow.seq, AuditHeadRow.hash, AuditHeadRow.log_id).where(
+                    AuditHeadRow.id == 1
+                )
+            ).one_or_none()
+            cases = {
+                r[0]: CaseState(r[1], r[2], r[3])
+                for r in conn.execute(
+                    select(CaseRow.reference, CaseRow.procedure, CaseRow.version, CaseRow.state)
+                )
+            }
+            columns = [getattr(AuditRow, name) for name in COLUMNS]
+            result = conn.execution_options(stream_results=True, yield_per=batch).execute(
+                select(*columns).order_by(AuditRow.seq)
+            )
+            rows = (tuple(r) for r in result)
+            return verify_rows(
+                rows,
+                log_id=log_id,
+                cases=cases,
+                head=tuple(head_row) if head_row is not None else None,  # type: ignore[arg-type]
+                checkpoints=docs,
+                storage=storage,
+            )
+    finally:
+        conn.close()

@@ -1,0 +1,630 @@
+"""Follow-up after signing: activities, yearly plans and budgets, provincial mechanisms, the sweep.
+
+Recording an activity is the procedure's ``record_activity`` transition (audited like every
+other step, and it moves a dormant relationship back to active). Plans and mechanisms are facts
+about a relationship or a province, not steps, so they are audited as ``plan`` and ``mechanism``
+events without a destination. Documents are copied into the database's content-addressed store
+(``documents``, keyed by SHA-256) in the same transaction as the record that cites them: one
+backup holds the log and everything it proves, on SQLite and PostgreSQL alike, and a file given
+twice is stored once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Protocol
+
+from states import nfc
+from states.reference import PROVINCES
+from workflow.catalog import engine_for_case
+from workflow.errors import CaseNotFound, InvalidInput, PermissionDenied
+from workflow.model import Actor, AuditDraft, AuditRecord, Case
+from workflow.ports import UnitOfWork
+from workflow.services import advance_case, system_actor
+from workflow.thaidate import fiscal_year_be, fiscal_year_bounds, local_date
+
+ACTIVITY_KINDS = (
+    "visit",
+    "meeting",
+    "exchange",
+    "training",
+    "trade",
+    "culture",
+    "online",
+    "other",
+)
+#: Roles that may set a relationship's yearly plan (scoped roles: their own province only).
+PLAN_ROLES = ("province_officer", "province_head", "governor")
+#: Roles that may record a provincial mechanism; ``moi_officer`` records it for any province.
+MECHANISM_ROLES = ("province_officer", "province_head", "governor", "moi_officer")
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+FINAL_STATES = frozenset({"expired", "terminated", "rejected", "withdrawn"})
+
+
+# ---------------------------------------------------------------------- values
+@dataclass(frozen=True)
+class CaseFacts:
+    """Dates the sweep and the KPIs need (see ``store.projections`` for how each is kept)."""
+
+    reference: str
+    province: str
+    established_on: dt.date | None = None
+    signed_on: dt.date | None = None
+    signed_precision: str | None = None
+    term_years: int | None = None
+    expires_on: dt.date | None = None
+    last_activity_on: dt.date | None = None
+    follow_up_since: dt.date | None = None
+    ended_on: dt.date | None = None
+    imported_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class Activity:
+    """An activity with the partner, as recorded by ``record_activity``."""
+
+    audit_seq: int
+    case_reference: str
+    province: str
+    activity_date: dt.date
+    fiscal_year: int
+    kind: str
+    title: str
+    partner_participated: bool
+    budget_thb: Decimal | None
+    evidence_count: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The action plan and budget of a relationship for one Thai fiscal year."""
+
+    case_reference: str
+    province: str
+    fiscal_year: int
+    budget_thb: Decimal
+    document: Mapping[str, Any]
+    set_at: dt.datetime
+    set_by: str
+    audit_seq: int
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """A province's sister-city committee or working group, by its order."""
+
+    province: str
+    order_no: str
+    order_date: dt.date
+    chair: str
+    document: Mapping[str, Any] | None
+    set_at: dt.datetime
+    set_by: str
+    audit_seq: int
+
+
+@dataclass(frozen=True)
+class SweepAction:
+    """A move the sweep made, with the rule that fired."""
+
+    reference: str
+    province: str
+    trigger: str
+    source: str
+    dest: str
+    rule: str
+    audit_seq: int
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """An open case longer in its state than the procedure expects (reported, never blocked)."""
+
+    reference: str
+    province: str
+    state: str
+    since: dt.date
+    days: int
+    expected_days: int
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What one sweep did and found."""
+
+    as_of: dt.date
+    fired: tuple[SweepAction, ...]
+    overdue: tuple[Overdue, ...]
+
+
+# ---------------------------------------------------------------------- ports
+class FollowupRepository(Protocol):
+    """Follow-up reads and writes; ``store.followup`` implements it."""
+
+    def put_document(self, record: Mapping[str, Any], content: bytes, now: dt.datetime) -> None:
+        """Store the bytes under their SHA-256 (no-op when already present)."""
+        ...
+
+    def document(self, sha256: str) -> bytes | None: ...
+
+    def facts(self, reference: str) -> CaseFacts | None: ...
+
+    def cases_with_facts(self, states: Sequence[str]) -> list[tuple[Case, CaseFacts]]: ...
+
+    def last_event_at(self, references: Sequence[str]) -> dict[str, dt.datetime]: ...
+
+    def activities(
+        self, reference: str | None, fiscal_year: int | None, province: str | None
+    ) -> list[Activity]: ...
+
+    def save_plan(self, plan: Plan) -> None: ...
+
+    def plans(
+        self, reference: str | None, fiscal_year: int | None, province: str | None
+    ) -> list[Plan]: ...
+
+    def save_mechanism(self, mechanism: Mechanism) -> None: ...
+
+    def mechanisms(self, province: str | None) -> list[Mechanism]: ...
+
+    def identity_rows(self) -> list[tuple[str, str, str, str, str | None]]:
+        """(province, partner name, country, instrument, first signing date) of every case."""
+        ...
+
+
+class FollowupUnitOfWork(UnitOfWork, Protocol):
+    """The unit of work with the follow-up repository."""
+
+    followup: FollowupRepository
+
+
+# ---------------------------------------------------------------------- documents
+def read_document(path: str | Path) -> tuple[dict[str, Any], bytes]:
+    """The audit record of a document (name, SHA-256, size) and its bytes."""
+    p = Path(path)
+    if not p.is_file():
+        raise InvalidInput(f"no such file: {path}")
+    size = p.stat().st_size
+    if size > MAX_DOCUMENT_BYTES:
+        raise InvalidInput(f"{path}: {size} bytes, larger than {MAX_DOCUMENT_BYTES} allowed")
+    try:
+        content = p.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    record = {"name": nfc(p.name), "sha256": hashlib.sha256(content).hexdigest(), "bytes": size}
+    return record, content
+
+
+def _documents(paths: Sequence[str | Path]) -> list[tuple[dict[str, Any], bytes]]:
+    return [read_document(p) for p in paths]
+
+
+# ---------------------------------------------------------------------- activities
+@dataclass(frozen=True)
+class ActivityInput:
+    """What an officer gives to record an activity."""
+
+    activity_date: dt.date
+    kind: str
+    title: str
+    partner_participated: bool = True
+    budget_thb: str | None = None
+
+
+def record_activity(
+    uow: FollowupUnitOfWork,
+    actor: Actor,
+    reference: str,
+    activity: ActivityInput,
+    evidence: Sequence[str | Path],
+    note: str,
+    now: dt.datetime,
+) -> AuditRecord:
+    """Fire ``record_activity`` with its evidence stored, all in one transaction."""
+    fields: dict[str, Any] = {
+        "activity_date": activity.activity_date.isoformat(),
+        "activity_kind": activity.kind,
+        "activity_title": activity.title,
+        "partner_participated": "yes" if activity.partner_participated else "no",
+    }
+    if activity.budget_thb not in (None, ""):
+        fields["budget_thb"] = activity.budget_thb
+    documents = _documents(evidence)
+    if documents:
+        fields["evidence"] = [record for record, _ in documents]
+    return fire(uow, actor, reference, "record_activity", fields, note, now, documents)
+
+
+def fire(
+    uow: FollowupUnitOfWork,
+    actor: Actor,
+    reference: str,
+    trigger: str,
+    fields: Mapping[str, Any],
+    note: str,
+    now: dt.datetime,
+    documents: Sequence[tuple[Mapping[str, Any], bytes]] = (),
+) -> AuditRecord:
+    """``services.advance_case`` plus the documents it cites, stored in the same transaction."""
+    if not documents:
+        return advance_case(uow, actor, reference, trigger, fields, note, now)
+    note = nfc(note)
+    try:
+        with uow:
+            uow.lock()
+            case = _case(uow, reference)
+            fired = engine_for_case(case).fire(case, trigger, actor, fields, note, now)
+            for record, content in documents:
+                uow.followup.put_document(record, content, now)
+            uow.cases.update(fired.case)
+            record_ = uow.audit.append(
+                AuditDraft(
+                    kind="transition",
+                    case_reference=case.reference,
+                    trigger=trigger,
+                    source=fired.source,
+                    dest=fired.dest,
+                    actor_id=actor.id,
+                    actor_role=fired.role,
+                    os_user=actor.os_user,
+                    occurred_at=now,
+                    fields=fired.fields,
+                    note=note,
+                )
+            )
+            uow.commit()
+            return record_
+    except PermissionDenied as refusal:
+        _deny(uow, actor, reference, trigger, str(refusal), now)
+        raise
+
+
+def _deny(
+    uow: UnitOfWork, actor: Actor, reference: str, trigger: str, reason: str, now: dt.datetime
+) -> None:
+    """Refusals on permission are audit events too (an auditor must see who tried what)."""
+    with uow:
+        uow.lock()
+        case = uow.cases.get(reference.strip().upper())
+        uow.audit.append(
+            AuditDraft(
+                kind="denied",
+                case_reference=case.reference if case else None,
+                trigger=trigger,
+                source=case.state if case else None,
+                dest=None,
+                actor_id=actor.id,
+                actor_role=None,
+                os_user=actor.os_user,
+                occurred_at=now,
+                fields={} if case else {"target": reference},
+                note=reason,
+            )
+        )
+        uow.commit()
+
+
+def _case(uow: UnitOfWork, reference: str) -> Case:
+    case = uow.cases.get(reference.strip().upper())
+    if case is None:
+        raise CaseNotFound(f"no case '{reference}'")
+    return case
+
+
+def list_activities(
+    uow: FollowupUnitOfWork,
+    reference: str | None = None,
+    fiscal_year: int | None = None,
+    province: str | None = None,
+) -> list[Activity]:
+    """Activities, newest first, of one case, a fiscal year and/or a province."""
+    with uow:
+        return uow.followup.activities(
+            reference.strip().upper() if reference else None, fiscal_year, province
+        )
+
+
+# ---------------------------------------------------------------------- plans and mechanisms
+def parse_amount(text: str) -> Decimal:
+    """A non-negative baht amount with at most two decimals ("1,500,000" is accepted)."""
+    try:
+        amount = Decimal(str(text).replace(",", "").strip())
+    except InvalidOperation:
+        raise InvalidInput(f"'{text}' is not an amount such as 150000 or 150000.50") from None
+    exponent = amount.as_tuple().exponent
+    if not amount.is_finite() or amount < 0 or (isinstance(exponent, int) and exponent < -2):
+        raise InvalidInput(f"'{text}': expected a non-negative amount with at most 2 decimals")
+    return amount.quantize(Decimal("0.01"))
+
+
+def check_fiscal_year(fy: int) -> int:
+    """A Buddhist Era fiscal year in a sane range (C.E. years are a common slip)."""
+    if not 2500 <= fy <= 2700:
+        raise InvalidInput(f"fiscal year {fy}: give the Buddhist Era year, e.g. 2568")
+    return fy
+
+
+def _role(actor: Actor, roles: Sequence[str], province: str, what: str) -> str:
+    national = {"moi_officer"}
+    for role in roles:
+        if role in actor.roles and (role in national or actor.province == province):
+            return role
+    if any(r in actor.roles for r in roles):
+        raise PermissionDenied(
+            f"officer '{actor.id}' ({actor.province or 'no province'}) may not {what} "
+            f"for {province}"
+        )
+    raise PermissionDenied(f"officer '{actor.id}' may not {what}: needs role {' or '.join(roles)}")
+
+
+def set_plan(
+    uow: FollowupUnitOfWork,
+    actor: Actor,
+    reference: str,
+    fiscal_year: int,
+    budget_thb: str,
+    plan_file: str | Path,
+    now: dt.datetime,
+    note: str = "",
+) -> Plan:
+    """Attach (or replace) a relationship's action plan and budget for a fiscal year."""
+    check_fiscal_year(fiscal_year)
+    budget = parse_amount(budget_thb)
+    record, content = read_document(plan_file)
+    with uow:
+        province = _case(uow, reference).province
+    try:
+        role = _role(actor, PLAN_ROLES, province, "set a plan")
+    except PermissionDenied as refusal:
+        _deny(uow, actor, reference, "set_plan", str(refusal), now)
+        raise
+    with uow:
+        uow.lock()
+        case = _case(uow, reference)
+        if case.state in FINAL_STATES:
+            raise InvalidInput(f"case {case.reference} is closed ('{case.state}')")
+        uow.followup.put_document(record, content, now)
+        audit = uow.audit.append(
+            AuditDraft(
+                kind="plan",
+                case_reference=case.reference,
+                trigger="set_plan",
+                source=case.state,
+                dest=None,
+                actor_id=actor.id,
+                actor_role=role,
+                os_user=actor.os_user,
+                occurred_at=now,
+                fields={"fiscal_year": fiscal_year, "budget_thb": f"{budget:.2f}", "plan": record},
+                note=nfc(note),
+            )
+        )
+        plan = Plan(
+            case.reference, case.province, fiscal_year, budget, record, now, actor.id, audit.seq
+        )
+        uow.followup.save_plan(plan)
+        uow.commit()
+    return plan
+
+
+def list_plans(
+    uow: FollowupUnitOfWork,
+    reference: str | None = None,
+    fiscal_year: int | None = None,
+    province: str | None = None,
+) -> list[Plan]:
+    """Plans, of one relationship, fiscal year and/or province."""
+    with uow:
+        return uow.followup.plans(
+            reference.strip().upper() if reference else None, fiscal_year, province
+        )
+
+
+def set_mechanism(
+    uow: FollowupUnitOfWork,
+    actor: Actor,
+    province: str,
+    order_no: str,
+    order_date: dt.date,
+    chair: str,
+    order_file: str | Path | None,
+    now: dt.datetime,
+) -> Mechanism:
+    """Record the province's committee/working-group order; a new order replaces the old one."""
+    province = province.strip().upper()
+    if province not in PROVINCES:
+        raise InvalidInput(f"unknown province code '{province}' (use TH-xx)")
+    order_no, chair = nfc(order_no).strip(), nfc(chair).strip()
+    if not order_no or not any(c.isdigit() for c in order_no):
+        raise InvalidInput("--order-no must contain a number")
+    if not chair:
+        raise InvalidInput("--chair is empty")
+    if order_date > local_date(now):
+        raise InvalidInput(f"order date {order_date} is in the future")
+    document = read_document(order_file) if order_file else None
+    try:
+        role = _role(actor, MECHANISM_ROLES, province, "record a mechanism")
+    except PermissionDenied as refusal:
+        _deny(uow, actor, province, "set_mechanism", str(refusal), now)
+        raise
+    with uow:
+        uow.lock()
+        fields: dict[str, Any] = {
+            "province": province,
+            "order_no": order_no,
+            "order_date": order_date.isoformat(),
+            "chair": chair,
+        }
+        if document:
+            uow.followup.put_document(document[0], document[1], now)
+            fields["order"] = document[0]
+        audit = uow.audit.append(
+            AuditDraft(
+                kind="mechanism",
+                case_reference=None,
+                trigger="set_mechanism",
+                source=None,
+                dest=None,
+                actor_id=actor.id,
+                actor_role=role,
+                os_user=actor.os_user,
+                occurred_at=now,
+                fields=fields,
+            )
+        )
+        mechanism = Mechanism(
+            province,
+            order_no,
+            order_date,
+            chair,
+            document[0] if document else None,
+            now,
+            actor.id,
+            audit.seq,
+        )
+        uow.followup.save_mechanism(mechanism)
+        uow.commit()
+    return mechanism
+
+
+def list_mechanisms(uow: FollowupUnitOfWork, province: str | None = None) -> list[Mechanism]:
+    """Recorded mechanisms, by province."""
+    with uow:
+        return uow.followup.mechanisms(province.strip().upper() if province else None)
+
+
+# ---------------------------------------------------------------------- the sweep
+def dormancy_rule(facts: CaseFacts, years: int, as_of: dt.date) -> str | None:
+    """The rule text when an active relationship is due to become dormant on *as_of*, else None.
+
+    The clock starts on the latest of: the (latest) signing date, the last activity's date, and
+    the day the case last entered follow-up (report of signing, resumption, an import attesting
+    the status). The fiscal year in which the clock starts is partial and never counts. The case
+    is dormant once *years* (``settings.dormancy_fiscal_years``) whole fiscal years after that
+    one have closed with no activity: with 1, an activity (or signing) in FY 2567 and none in
+    FY 2568 makes the case dormant from 1 October 2568 (C.E. 2025), the first day of FY 2569.
+    """
+    starts = [d for d in (facts.signed_on, facts.last_activity_on, facts.follow_up_since) if d]
+    if not starts:
+        return None
+    start = max(starts)
+    start_fy = fiscal_year_be(start)
+    last_quiet_fy = start_fy + years
+    dormant_from = fiscal_year_bounds(last_quiet_fy)[1] + dt.timedelta(days=1)
+    if as_of < dormant_from:
+        return None
+    quiet = f"FY {start_fy + 1}" if years == 1 else f"FY {start_fy + 1}–{last_quiet_fy}"
+    return (
+        f"dormancy: no activity in {quiet} (clock from {start.isoformat()}, "
+        f"dormancy_fiscal_years={years}); dormant from {dormant_from.isoformat()}; "
+        f"as of {as_of.isoformat()}"
+    )
+
+
+def expiry_rule(facts: CaseFacts, as_of: dt.date) -> str | None:
+    """The rule text when the term recorded at signing has ended on *as_of*, else None.
+
+    A term of N years from signing ends on the Nth anniversary of the signing date (29 February
+    → 28 February): the relationship is in force up to the day before and expired from it.
+    """
+    if facts.expires_on is None or as_of < facts.expires_on:
+        return None
+    return (
+        f"term: signed {facts.signed_on.isoformat() if facts.signed_on else '?'} for "
+        f"{facts.term_years} year(s), ended {facts.expires_on.isoformat()}; "
+        f"as of {as_of.isoformat()}"
+    )
+
+
+def sweep(uow: FollowupUnitOfWork, as_of: dt.date, now: dt.datetime) -> SweepReport:
+    """The daily job: expire ended terms, mark quiet relationships dormant, report overdue steps.
+
+    It acts as the system actor with the rule that fired in the audit record's ``rule`` field.
+    Timestamps are the real moment the rule was applied (*now*), never the as-of date: the log
+    says when the system acted, the rule text says as of which day. *as_of* may be in the past
+    (catching up after an outage) but not in the future. A case's event is never stamped
+    earlier than its previous event (the clock is nudged one microsecond past it if needed).
+    Idempotent: a case the sweep moved is no longer in the state the rule looks at, so a second
+    run the same day fires nothing. One transaction: all the day's moves or none.
+    """
+    today = local_date(now)
+    if as_of > today:
+        raise InvalidInput(f"--as-of {as_of} is in the future (today is {today})")
+    system = system_actor()
+    fired: list[SweepAction] = []
+    with uow:
+        uow.lock()
+        due: list[tuple[Case, str, str]] = []
+        for case, facts in uow.followup.cases_with_facts(("active", "dormant")):
+            engine = engine_for_case(case)
+            rule = expiry_rule(facts, as_of)
+            if rule is not None:
+                due.append((case, "expire", rule))
+                continue
+            years = engine.definition.settings.dormancy_fiscal_years
+            if case.state == "active":
+                rule = dormancy_rule(facts, years, as_of)
+                if rule is not None:
+                    due.append((case, "mark_dormant", rule))
+        last = uow.followup.last_event_at([c.reference for c, _, _ in due])
+        for case, trigger, rule in due:
+            at = now
+            previous = last.get(case.reference)
+            if previous is not None and at <= previous:
+                at = previous + dt.timedelta(microseconds=1)
+            result = engine_for_case(case).fire(case, trigger, system, {"rule": rule}, "", at)
+            uow.cases.update(result.case)
+            record = uow.audit.append(
+                AuditDraft(
+                    kind="transition",
+                    case_reference=case.reference,
+                    trigger=trigger,
+                    source=result.source,
+                    dest=result.dest,
+                    actor_id=system.id,
+                    actor_role=result.role,
+                    os_user=None,
+                    occurred_at=at,
+                    fields=result.fields,
+                )
+            )
+            fired.append(
+                SweepAction(
+                    case.reference,
+                    case.province,
+                    trigger,
+                    result.source,
+                    result.dest,
+                    rule,
+                    record.seq,
+                )
+            )
+        overdue = _overdue(uow.cases.list(), as_of)
+        uow.commit()
+    return SweepReport(as_of, tuple(fired), tuple(overdue))
+
+
+def _overdue(cases: Sequence[Case], as_of: dt.date) -> list[Overdue]:
+    found: list[Overdue] = []
+    for case in cases:
+        spec = engine_for_case(case).definition.state(case.state)
+        if spec.final or spec.expected_days is None:
+            continue
+        since = local_date(case.state_since)
+        days = (as_of - since).days
+        if days > spec.expected_days:
+            found.append(
+                Overdue(case.reference, case.province, case.state, since, days, spec.expected_days)
+            )
+    return sorted(found, key=lambda o: (-(o.days - o.expected_days), o.reference))
+
+
+def overdue_cases(uow: UnitOfWork, as_of: dt.date) -> list[Overdue]:
+    """Open cases past their state's expected days on *as_of*, most overdue first."""
+    with uow:
+        return _overdue(uow.cases.list(), as_of)
