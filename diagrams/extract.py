@@ -157,7 +157,7 @@ def _roles_legend(d: ProcedureDefinition, lang: Lang) -> tuple[str, ...]:
 
 def _nodes(d: ProcedureDefinition, lang: Lang) -> tuple[Node, ...]:
     nodes = [Node(id=START, kind="start", lines=())]
-    for s in d.states:
+    for s in d.active_states:
         fans = tuple(
             TriggerLabel(
                 trigger=t.trigger,
@@ -257,7 +257,7 @@ def _clusters(d: ProcedureDefinition, lang: Lang) -> tuple[Cluster, ...]:
     notes = _note_returns(d)
     clusters = []
     for phase in PHASES:
-        members = [s.id for s in d.states if s.phase == phase]
+        members = [s.id for s in d.active_states if s.phase == phase]
         members += [previous_id(s) for s in notes if d.state(s).phase == phase]
         if members:
             clusters.append(
@@ -294,7 +294,7 @@ def case_diagram(
     if now.tzinfo is None:
         raise DiagramError("'now' must be a timezone-aware time")
     d = loaded.definition
-    state_ids = {s.id for s in d.states}
+    state_ids = {s.id for s in d.active_states}
     if current_state not in state_ids:
         raise InvalidHistory(
             f"current state '{current_state}' is not a state of "

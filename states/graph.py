@@ -13,7 +13,14 @@ Edge = tuple[str, tuple[str, ...], str, bool]
 """(trigger, sources, destination, guarded)."""
 
 
-def _successors(edges: Iterable[Edge], return_token: str) -> dict[str, set[str]]:
+def _successors(
+    edges: Iterable[Edge], return_token: str, *, returns: bool = True
+) -> dict[str, set[str]]:
+    """Next states of each state; a return move leads back to any state that enters its source.
+
+    With ``returns=False`` return moves lead nowhere new: a case can only return to a state it
+    was already in, so they never make a state reachable.
+    """
     edges = list(edges)
     into: dict[str, set[str]] = defaultdict(set)
     for _, sources, dest, _ in edges:
@@ -23,7 +30,10 @@ def _successors(edges: Iterable[Edge], return_token: str) -> dict[str, set[str]]
     succ: dict[str, set[str]] = defaultdict(set)
     for _, sources, dest, _ in edges:
         for s in sources:
-            succ[s] |= into[s] if dest == return_token else {dest}
+            if dest != return_token:
+                succ[s].add(dest)
+            elif returns:
+                succ[s] |= into[s]
     return succ
 
 
@@ -37,12 +47,13 @@ def check_graph(
 ) -> list[str]:
     """Return one message per class of problem found; an empty list means the graph is sound."""
     succ = _successors(edges, return_token)
+    forward = _successors(edges, return_token, returns=False)
     problems: list[str] = []
 
     reached = {initial}
     todo = [initial]
     while todo:
-        for nxt in succ[todo.pop()]:
+        for nxt in forward[todo.pop()]:
             if nxt not in reached:
                 reached.add(nxt)
                 todo.append(nxt)

@@ -117,6 +117,8 @@ class StateSpec(BaseModel):
     phase: Phase
     final: bool = False
     expected_days: int | None = Field(default=None, ge=1)
+    #: Settings this state exists under (e.g. the MFA step only when MFA is consulted).
+    when: dict[str, str | bool | int] = Field(default_factory=dict)
 
 
 class TransitionSpec(BaseModel):
@@ -164,8 +166,8 @@ class ProcedureDefinition(BaseModel):
         problems = _reference_problems(self)
         if not problems:
             problems = check_graph(
-                states=[s.id for s in self.states],
-                finals={s.id for s in self.states if s.final},
+                states=[s.id for s in self.active_states],
+                finals={s.id for s in self.active_states if s.final},
                 initial=self.initial,
                 edges=[
                     (t.trigger, tuple(t.source), t.dest, bool(t.guards))
@@ -177,13 +179,31 @@ class ProcedureDefinition(BaseModel):
             raise ValueError("; ".join(problems))
         return self
 
+    def _applies(self, when: dict[str, str | bool | int]) -> bool:
+        values = self.settings.model_dump()
+        return all(values.get(k) == v for k, v in when.items())
+
     @property
     def active_transitions(self) -> tuple[TransitionSpec, ...]:
-        """The transitions that exist under this version's settings."""
-        values = self.settings.model_dump()
-        return tuple(
-            t for t in self.transitions if all(values.get(k) == v for k, v in t.when.items())
-        )
+        """The transitions that exist under this version's settings.
+
+        A state switched off by a setting takes every move touching it along: it drops out of
+        the sources of shared moves (suspend, withdraw) and moves into it disappear.
+        """
+        active = {s.id for s in self.active_states} | {RETURN}
+        found: list[TransitionSpec] = []
+        for t in self.transitions:
+            if not self._applies(t.when) or t.dest not in active:
+                continue
+            sources = tuple(s for s in t.source if s in active)
+            if sources:
+                found.append(t if sources == t.source else t.model_copy(update={"source": sources}))
+        return tuple(found)
+
+    @property
+    def active_states(self) -> tuple[StateSpec, ...]:
+        """The states that exist under this version's settings."""
+        return tuple(s for s in self.states if self._applies(s.when))
 
     def state(self, state_id: str) -> StateSpec:
         """The state with this id (KeyError if absent)."""
@@ -232,6 +252,14 @@ def _reference_problems(d: ProcedureDefinition) -> list[str]:
     if d.initial not in state_ids:
         problems.append(f"initial state '{d.initial}' is not a declared state")
     triggers = {t.trigger for t in d.transitions} | {"open"}
+    for s in d.states:
+        for k in s.when:
+            if k not in settings:
+                problems.append(f"state '{s.id}': unknown setting '{k}' in 'when'")
+    if problems:
+        return problems
+    if d.initial in state_ids and d.initial not in {s.id for s in d.active_states}:
+        problems.append(f"initial state '{d.initial}' does not exist under these settings")
     for t in d.transitions:
         for s in t.source:
             if s not in state_ids:

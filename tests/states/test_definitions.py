@@ -97,6 +97,14 @@ def unreachable_state(d: Raw) -> None:
     d["states"].append(state("forgotten_archive", final=True))
 
 
+def reachable_only_by_resume(d: Raw) -> None:
+    # A resume returns only to a state the case was in: it cannot make a state reachable.
+    d["states"].append(state("orphan_review"))
+    d["transitions"].append(
+        transition("park", ["orphan_review"], "suspended", roles=["moi_director"])
+    )
+
+
 def no_way_out(d: Raw) -> None:
     d["states"].append(state("legal_opinion"))
     d["transitions"].append(transition("ask_legal", ["moi_review"], "legal_opinion"))
@@ -133,6 +141,7 @@ BROKEN: list[tuple[Callable[[Raw], None], list[str]]] = [
     (unknown_state, ["transition 'begin_study'", "unknown destination state 'study_ghost'"]),
     (unknown_source_state, ["transition 'accept_for_review'", "'submited_to_moi'"]),
     (unreachable_state, ["unreachable states: forgotten_archive"]),
+    (reachable_only_by_resume, ["unreachable states: orphan_review"]),
     (no_way_out, ["non-final states with no way out: legal_opinion"]),
     (cycle_without_exit, ["states with no path to a final state: ping_review, pong_review"]),
     (ambiguous, ["ambiguous unguarded transitions: begin_study from proposal_draft"]),
