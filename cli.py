@@ -48,6 +48,11 @@ class App:
             raise WorkflowError(f"no database at {self.db}: run 'sistercity init' first")
         return make_engine(self.db)
 
+    def close(self) -> None:
+        """Return pooled connections when the command ends (only if one was opened)."""
+        if "engine" in vars(self):
+            self.engine.dispose()
+
     def uow(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.engine)
 
@@ -119,7 +124,8 @@ def _field_text(value: Any) -> str:
 @click.pass_context
 def cli(ctx: click.Context, db: str, as_officer: str | None) -> None:
     """sistercity: sister-city (เมืองพี่เมืองน้อง) proposals as audited workflows."""
-    ctx.obj = App(db, as_officer)
+    app = ctx.obj = App(db, as_officer)
+    ctx.call_on_close(app.close)
 
 
 @cli.command()
@@ -756,3 +762,319 @@ def diagram_case(
         reference=found.reference,
     )
     _draw(picture, fmt, output, force, font)
+
+
+# ---------------------------------------------------------------------- follow-up (issue 5)
+# Activities, plans, provincial mechanisms, the daily sweep, KPI reports, imports.
+from states.aliases import resolve_province  # noqa: E402
+from states.reference import PROVINCES  # noqa: E402
+from store.followup import FollowupUnitOfWork  # noqa: E402
+from store.kpi import compute_kpis  # noqa: E402
+from workflow import followup as fu  # noqa: E402
+from workflow import importer  # noqa: E402
+from workflow.fields import parse_date  # noqa: E402
+from workflow.kpi import render_csv, render_json, render_table  # noqa: E402
+from workflow.kpi_html import render_html  # noqa: E402
+from workflow.thaidate import fiscal_year_be, local_date  # noqa: E402
+
+
+def _fuow(app: App) -> FollowupUnitOfWork:
+    return FollowupUnitOfWork(app.engine)
+
+
+def _date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"'{value}': {exc} (a year ≥ 2400 is B.E.)") from None
+
+
+def _province(_ctx: Any, _param: Any, value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = resolve_province(value)
+    if code is None:
+        raise click.BadParameter(f"unknown province '{value}' (TH-xx, or its name)")
+    return code
+
+
+@cli.group()
+def activity() -> None:
+    """Activities with the partner (recording one is the 'record_activity' step)."""
+
+
+@activity.command("add")
+@click.argument("reference")
+@click.option("--date", "day", required=True, callback=_date, help="YYYY-MM-DD (C.E. or B.E.).")
+@click.option("--kind", required=True, type=click.Choice(fu.ACTIVITY_KINDS))
+@click.option("--title", required=True)
+@click.option("--partner-participated/--no-partner-participated", default=True, show_default=True)
+@click.option("--budget", default=None, help="Budget spent, THB.")
+@click.option("--evidence", multiple=True, type=click.Path(dir_okay=False), help="Repeatable.")
+@click.option("--note", default="")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def activity_add(
+    app: App,
+    reference: str,
+    day: dt.date,
+    kind: str,
+    title: str,
+    partner_participated: bool,
+    budget: str | None,
+    evidence: tuple[str, ...],
+    note: str,
+    as_json: bool,
+) -> None:
+    """Record an activity on an active or dormant relationship (a dormant one becomes active)."""
+    given = fu.ActivityInput(day, kind, title, partner_participated, budget)
+    record = fu.record_activity(
+        _fuow(app), app.actor(), reference, given, evidence, note, app.now()
+    )
+    if as_json:
+        emit_json(record_dict(record))
+    else:
+        click.echo(
+            f"{record.case_reference}: activity recorded, {record.source} → {record.dest} "
+            f"(audit #{record.seq})"
+        )
+
+
+@activity.command("list")
+@click.argument("reference", required=False)
+@click.option("--fy", type=int, default=None, help="Fiscal year, B.E. (e.g. 2568).")
+@click.option("--province", default=None, callback=_province)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def activity_list(
+    app: App, reference: str | None, fy: int | None, province: str | None, as_json: bool
+) -> None:
+    """Activities, newest first."""
+    found = fu.list_activities(_fuow(app), reference, fy, province)
+    if as_json:
+        emit_json([asdict(a) for a in found])
+        return
+    for a in found:
+        budget = f" THB {a.budget_thb:,.2f}" if a.budget_thb is not None else ""
+        click.echo(
+            f"{a.activity_date}  FY{a.fiscal_year}  {a.case_reference}  {a.province:6} "
+            f"{a.kind:9} {a.title}{budget}  evidence:{a.evidence_count}"
+            + ("" if a.partner_participated else "  (partner absent)")
+        )
+
+
+@cli.group()
+def plan() -> None:
+    """Yearly action plans and budgets of relationships."""
+
+
+@plan.command("set")
+@click.argument("reference")
+@click.option("--fy", type=int, required=True, help="Fiscal year, B.E. (e.g. 2568).")
+@click.option("--budget", required=True, help="Budget, THB.")
+@click.option("--file", "plan_file", required=True, type=click.Path(dir_okay=False))
+@click.option("--note", default="")
+@pass_app
+@refusals
+def plan_set(app: App, reference: str, fy: int, budget: str, plan_file: str, note: str) -> None:
+    """Attach the action plan and budget of a fiscal year (replaces that year's plan)."""
+    saved = fu.set_plan(_fuow(app), app.actor(), reference, fy, budget, plan_file, app.now(), note)
+    click.echo(
+        f"{saved.case_reference}: plan FY {saved.fiscal_year}, THB {saved.budget_thb:,.2f}, "
+        f"{saved.document['name']} (audit #{saved.audit_seq})"
+    )
+
+
+@plan.command("list")
+@click.argument("reference", required=False)
+@click.option("--fy", type=int, default=None)
+@click.option("--province", default=None, callback=_province)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def plan_list(
+    app: App, reference: str | None, fy: int | None, province: str | None, as_json: bool
+) -> None:
+    """Plans and budgets, by relationship and fiscal year."""
+    found = fu.list_plans(_fuow(app), reference, fy, province)
+    if as_json:
+        emit_json([asdict(p) for p in found])
+        return
+    for p in found:
+        click.echo(
+            f"{p.case_reference}  {p.province:6} FY{p.fiscal_year}  THB {p.budget_thb:>14,.2f}  "
+            f"{p.document.get('name', '')} (sha256 {str(p.document.get('sha256', ''))[:12]}…)"
+        )
+
+
+@cli.group()
+def province() -> None:
+    """Provinces and their sister-city mechanisms (committee / working-group orders)."""
+
+
+@province.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def province_list(app: App, as_json: bool) -> None:
+    """All 77 provinces with their recorded mechanism."""
+    mechanisms = {m.province: m for m in fu.list_mechanisms(_fuow(app))}
+    rows = [
+        {
+            "province": code,
+            "name_th": th,
+            "name_en": en,
+            "mechanism": asdict(mechanisms[code]) if code in mechanisms else None,
+        }
+        for code, (th, en) in sorted(PROVINCES.items())
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    for r in rows:
+        m = mechanisms.get(str(r["province"]))
+        what = f"order {m.order_no} of {m.order_date}, chair {m.chair}" if m else "-"
+        click.echo(f"{r['province']:6} {r['name_en']:26} {r['name_th']}\t{what}")
+
+
+@province.group("mechanism")
+def mechanism() -> None:
+    """The provincial committee or working group that drives and monitors relations."""
+
+
+@mechanism.command("set")
+@click.argument("code", callback=_province)
+@click.option("--order-no", required=True)
+@click.option("--date", "day", required=True, callback=_date)
+@click.option("--chair", required=True)
+@click.option("--file", "order_file", default=None, type=click.Path(dir_okay=False))
+@pass_app
+@refusals
+def mechanism_set(
+    app: App, code: str, order_no: str, day: dt.date, chair: str, order_file: str | None
+) -> None:
+    """Record a province's committee/working-group order."""
+    m = fu.set_mechanism(
+        _fuow(app), app.actor(), code, order_no, day, chair, order_file, app.now()
+    )
+    click.echo(
+        f"{m.province}: mechanism order {m.order_no} of {m.order_date} (audit #{m.audit_seq})"
+    )
+
+
+@mechanism.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def mechanism_list(app: App, as_json: bool) -> None:
+    """Provinces with a recorded mechanism."""
+    found = fu.list_mechanisms(_fuow(app))
+    if as_json:
+        emit_json([asdict(m) for m in found])
+        return
+    for m in found:
+        th = PROVINCES.get(m.province, ("", ""))[0]
+        click.echo(f"{m.province:6} {th}\torder {m.order_no} of {m.order_date}, chair {m.chair}")
+
+
+@cli.command()
+@click.option("--as-of", "as_of", default=None, callback=_date, help="Default: today (Bangkok).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def sweep(app: App, as_of: dt.date | None, as_json: bool) -> None:
+    """Daily job: expire ended terms, mark quiet relationships dormant, report overdue steps."""
+    now = app.now()
+    report = fu.sweep(_fuow(app), as_of or local_date(now), now)
+    if as_json:
+        emit_json(asdict(report))
+        return
+    click.echo(
+        f"sweep as of {report.as_of}: {len(report.fired)} moved, {len(report.overdue)} overdue"
+    )
+    for a in report.fired:
+        click.echo(f"  {a.reference} {a.province} {a.source} → {a.dest}: {a.rule}")
+    for o in report.overdue:
+        click.echo(
+            f"  overdue {o.reference} {o.province} {o.state}: {o.days} days "
+            f"(expected {o.expected_days})"
+        )
+
+
+@cli.group()
+def report() -> None:
+    """Reports on the follow-up indicators."""
+
+
+@report.command("kpi")
+@click.option("--fy", type=int, default=None, help="Fiscal year, B.E. (default: the current).")
+@click.option("--province", default=None, callback=_province)
+@click.option("--as-of", "as_of", default=None, callback=_date, help="Default: today (Bangkok).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table"
+)
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False))
+@pass_app
+@refusals
+def report_kpi(
+    app: App,
+    fy: int | None,
+    province: str | None,
+    as_of: dt.date | None,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """The indicators of the ministry's plan for a fiscal year (definitions: docs, --help)."""
+    day = as_of or local_date(app.now())
+    year = fu.check_fiscal_year(fy) if fy else fiscal_year_be(day)
+    result = compute_kpis(app.engine, year, day, province)
+    render = {"table": render_table, "json": render_json, "csv": render_csv, "html": render_html}
+    text = render[fmt](result)
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Import records that exist outside the system."""
+
+
+@import_group.command("relationships")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check and count; write nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def import_relationships(app: App, path: str, dry_run: bool, as_json: bool) -> None:
+    """Import existing relationships from CSV; all rows or none."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        result = importer.import_relationships(
+            _fuow(app), app.actor(), data, os.path.basename(path), app.now(), dry_run
+        )
+    except importer.ImportRejected as refused:
+        for problem in refused.problems:
+            click.echo(f"{path}: {problem}", err=True)
+        raise click.ClickException(
+            f"{path}: refused, {len(refused.problems)} problem(s); nothing was imported"
+        ) from None
+    if as_json:
+        emit_json(asdict(result))
+        return
+    verb = "would create" if dry_run else "created"
+    click.echo(
+        f"{path} (sha256 {result.file_sha256[:12]}…): {result.rows} rows, {verb} "
+        f"{len(result.created)}, already present {len(result.skipped)}"
+    )
+    for line, reference in result.created:
+        if reference:
+            click.echo(f"  line {line}: {reference}")

@@ -196,8 +196,10 @@ class ProcedureDefinition(BaseModel):
             if not self._applies(t.when) or t.dest not in active:
                 continue
             sources = tuple(s for s in t.source if s in active)
-            if sources:
-                found.append(t if sources == t.source else t.model_copy(update={"source": sources}))
+            if sources == t.source:
+                found.append(t)
+            elif sources:
+                found.append(t.model_copy(update={"source": sources}))
         return tuple(found)
 
     @property
@@ -252,12 +254,10 @@ def _reference_problems(d: ProcedureDefinition) -> list[str]:
     if d.initial not in state_ids:
         problems.append(f"initial state '{d.initial}' is not a declared state")
     triggers = {t.trigger for t in d.transitions} | {"open"}
-    for s in d.states:
-        for k in s.when:
+    for state in d.states:
+        for k in state.when:
             if k not in settings:
-                problems.append(f"state '{s.id}': unknown setting '{k}' in 'when'")
-    if problems:
-        return problems
+                problems.append(f"state '{state.id}': unknown setting '{k}' in 'when'")
     if d.initial in state_ids and d.initial not in {s.id for s in d.active_states}:
         problems.append(f"initial state '{d.initial}' does not exist under these settings")
     for t in d.transitions:

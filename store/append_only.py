@@ -2,6 +2,15 @@
 
 Kept in one place so the first migration and every later one that rebuilds the table (Alembic's
 batch mode on SQLite copies tables and drops their triggers) can put them back.
+
+The rule for migrations: a migration that alters ``audit_records`` in any way (on SQLite every
+``batch_alter_table`` of it re-creates the table and silently loses both triggers) must call
+``install(op.get_bind())`` as its last step. ``init`` also re-installs them after every upgrade,
+and ``sistercity audit verify`` fails (exit 1) when one is missing or disabled. Migrations run
+with the SQLite authorizer lifted (``store.database.migration_mode``); nothing else may drop or
+rename the table or its triggers. Migrations may never UPDATE or DELETE audit rows: a new column
+is added empty (NULL) and is not part of any record's hash; changing what is hashed means a new
+``record_version``, never rewriting old records.
 """
 
 from __future__ import annotations

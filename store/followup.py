@@ -100,7 +100,7 @@ class SqlAlchemyFollowupRepository:
             .where(CaseRow.state.in_(states))
             .order_by(CaseRow.reference)
         )
-        return [(_case(c), facts_value(f)) for c, f in self.session.execute(query).tuples()]
+        return [(_case(c), facts_value(f)) for c, f in self.session.execute(query)]
 
     def last_event_at(self, references: Sequence[str]) -> dict[str, dt.datetime]:
         found: dict[str, dt.datetime] = {}
@@ -112,7 +112,7 @@ class SqlAlchemyFollowupRepository:
                 .where(AuditRow.case_reference.in_(chunk))
                 .group_by(AuditRow.case_reference)
             )
-            for ref, at in self.session.execute(query).tuples():
+            for ref, at in self.session.execute(query):
                 if ref is not None and at is not None:
                     found[ref] = parse_utc(at)
         return found
@@ -232,7 +232,7 @@ class SqlAlchemyFollowupRepository:
             CaseRow.instrument,
             CaseFactsRow.established_on,
         ).outerjoin(CaseFactsRow, CaseFactsRow.case_reference == CaseRow.reference)
-        return [(p, n, c, i, s) for p, n, c, i, s in self.session.execute(query).tuples()]
+        return [(p, n, c, i, s) for p, n, c, i, s in self.session.execute(query)]
 
 
 class FollowupUnitOfWork(SqlAlchemyUnitOfWork):

@@ -210,6 +210,7 @@ class SqlAlchemyAuditLog:
             actor_id=unicodedata.normalize("NFC", draft.actor_id),
             actor_role=_nfc(draft.actor_role),
             os_user=_nfc(draft.os_user),
+            note=unicodedata.normalize("NFC", draft.note),
         )
         head = self.lock_head()
         case_seq: int | None = None

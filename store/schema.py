@@ -62,7 +62,7 @@ def init_database(engine: Engine, training: bool = False) -> InitResult:
         # Belt and braces: whatever a migration did, the audit table leaves init append-only.
         install_append_only(conn)
     with engine.begin() as conn:
-        settings = {k: v for k, v in conn.execute(select(SettingRow.key, SettingRow.value))}
+        settings = dict(conn.execute(select(SettingRow.key, SettingRow.value)).all())
         if "log_id" not in settings:
             log_id = str(uuid.uuid4())
             conn.execute(

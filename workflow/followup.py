@@ -180,7 +180,8 @@ class FollowupRepository(Protocol):
 class FollowupUnitOfWork(UnitOfWork, Protocol):
     """The unit of work with the follow-up repository."""
 
-    followup: FollowupRepository
+    @property
+    def followup(self) -> FollowupRepository: ...
 
 
 # ---------------------------------------------------------------------- documents
