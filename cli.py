@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import pwd
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
 from functools import cached_property, wraps
@@ -653,7 +654,7 @@ def audit_export(app: App, fmt: str, output: str | None) -> None:
 
     chosen = cast(Literal["csv", "jsonl"], fmt)
     if output is None:
-        export_log(app.engine, chosen, click.get_text_stream("stdout"))
+        export_log(app.engine, chosen, sys.stdout)
         return
     with open(output, "w", encoding="utf-8", newline="") as out:
         count = export_log(app.engine, chosen, out)
