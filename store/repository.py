@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from store.tables import AuditHeadRow, AuditRow, CaseRow, OfficerRow, SettingRow
 from workflow.errors import ConcurrentUpdate
@@ -99,6 +100,9 @@ class SqlAlchemyCaseRepository:
         row.previous_state = case.previous_state
         row.state_since = utc_text(case.state_since)
         row.trigger_actors = dict(case.trigger_actors)
+        # Every step bumps the version counter, even a self-loop that changes no column value,
+        # so a concurrent writer always sees that the case moved on.
+        flag_modified(row, "trigger_actors")
 
     def next_reference(self, year_be: int) -> str:
         prefix = f"SC-{year_be}-"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 
 from store import SqlAlchemyUnitOfWork, init_database, make_engine
-from store.demo import STEPS
+from store.demo import OFFICERS, STEPS, build_demo
 from workflow import services
 from workflow.errors import (
     InvalidInput,
@@ -223,3 +224,24 @@ def test_audit_rows_cannot_be_changed(
         with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement))
     assert len(all_records(uow)) == len(officers) + 1
+
+
+def test_every_step_bumps_the_version_even_a_repeated_self_loop(tmp_path: Path) -> None:
+    """A self-loop by the same officer changes no column value, yet must move the counter on."""
+    found, _ = build_demo(str(tmp_path / "demo.db"))
+    engine = make_engine(str(tmp_path / "demo.db"))
+    uow = SqlAlchemyUnitOfWork(engine)
+    somchai = next(o for o in OFFICERS if o.id == "somchai")
+    fields = {
+        "activity_date": "2024-05-01",
+        "activity_kind": "meeting",
+        "activity_title": "Joint working group",
+        "partner_participated": "yes",
+    }
+    versions = []
+    for day in (2, 3):
+        moment = dt.datetime(2024, 5, day, 3, tzinfo=dt.UTC)
+        services.advance_case(uow, somchai, found.reference, "record_activity", fields, "", moment)
+        versions.append(services.get_case(uow, found.reference).row_version)
+    engine.dispose()
+    assert versions[1] == versions[0] + 1 > found.row_version + 1
