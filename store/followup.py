@@ -7,7 +7,7 @@ the procedure needs, and follow-up commands ask for this one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Self
 
@@ -20,7 +20,6 @@ from store.tables import (
     AuditRow,
     CaseFactsRow,
     CaseRow,
-    DocumentRow,
     MechanismRow,
     PlanRow,
 )
@@ -71,23 +70,6 @@ class SqlAlchemyFollowupRepository:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-
-    def put_document(self, record: Mapping[str, Any], content: bytes, now: dt.datetime) -> None:
-        if self.session.get(DocumentRow, record["sha256"]) is None:
-            self.session.add(
-                DocumentRow(
-                    sha256=record["sha256"],
-                    name=record["name"],
-                    size=len(content),
-                    content=content,
-                    stored_at=utc_text(now),
-                )
-            )
-            self.session.flush()
-
-    def document(self, sha256: str) -> bytes | None:
-        row = self.session.get(DocumentRow, sha256)
-        return row.content if row else None
 
     def facts(self, reference: str) -> CaseFacts | None:
         row = self.session.get(CaseFactsRow, reference)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any, cast
 
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from store.tables import AuditHeadRow, AuditRow, CaseRow, OfficerRow, SettingRow
+from store.tables import AuditHeadRow, AuditRow, CaseRow, DocumentRow, OfficerRow, SettingRow
 from workflow.errors import ConcurrentUpdate
 from workflow.integrity import (
     RECORD_VERSION,
@@ -284,6 +284,30 @@ class SqlAlchemyAuditLog:
         )
         for row in result.scalars():
             yield audit_record(row)
+
+
+class SqlAlchemyDocumentStore:
+    """Documents by SHA-256 in the database: one backup holds the log and its evidence."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def put(self, record: Mapping[str, Any], content: bytes, now: dt.datetime) -> None:
+        if self.session.get(DocumentRow, record["sha256"]) is None:
+            self.session.add(
+                DocumentRow(
+                    sha256=record["sha256"],
+                    name=record["name"],
+                    size=len(content),
+                    content=content,
+                    stored_at=utc_text(now),
+                )
+            )
+            self.session.flush()
+
+    def get(self, sha256: str) -> bytes | None:
+        row = self.session.get(DocumentRow, sha256)
+        return row.content if row else None
 
 
 def read_setting(session: Session, key: str) -> str | None:

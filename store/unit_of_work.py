@@ -14,6 +14,7 @@ from store.database import WRITE_OPTION, make_session_factory
 from store.repository import (
     SqlAlchemyAuditLog,
     SqlAlchemyCaseRepository,
+    SqlAlchemyDocumentStore,
     SqlAlchemyOfficerRepository,
     read_setting,
 )
@@ -35,6 +36,7 @@ class SqlAlchemyUnitOfWork:
     cases: SqlAlchemyCaseRepository
     officers: SqlAlchemyOfficerRepository
     audit: SqlAlchemyAuditLog
+    documents: SqlAlchemyDocumentStore
     session: Session
 
     def __init__(self, engine: Engine) -> None:
@@ -46,6 +48,7 @@ class SqlAlchemyUnitOfWork:
         self.cases = SqlAlchemyCaseRepository(self.session)
         self.officers = SqlAlchemyOfficerRepository(self.session)
         self.audit = SqlAlchemyAuditLog(self.session)
+        self.documents = SqlAlchemyDocumentStore(self.session)
         return self
 
     def __exit__(

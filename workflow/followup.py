@@ -25,7 +25,7 @@ from workflow.catalog import engine_for_case
 from workflow.errors import CaseNotFound, InvalidInput, PermissionDenied
 from workflow.model import Actor, AuditDraft, AuditRecord, Case
 from workflow.ports import UnitOfWork
-from workflow.services import advance_case, system_actor
+from workflow.services import advance_case, record_denial, system_actor
 from workflow.thaidate import fiscal_year_be, fiscal_year_bounds, local_date
 
 ACTIVITY_KINDS = (
@@ -146,12 +146,6 @@ class SweepReport:
 class FollowupRepository(Protocol):
     """Follow-up reads and writes; ``store.followup`` implements it."""
 
-    def put_document(self, record: Mapping[str, Any], content: bytes, now: dt.datetime) -> None:
-        """Store the bytes under their SHA-256 (no-op when already present)."""
-        ...
-
-    def document(self, sha256: str) -> bytes | None: ...
-
     def facts(self, reference: str) -> CaseFacts | None: ...
 
     def cases_with_facts(self, states: Sequence[str]) -> list[tuple[Case, CaseFacts]]: ...
@@ -238,76 +232,7 @@ def record_activity(
     documents = _documents(evidence)
     if documents:
         fields["evidence"] = [record for record, _ in documents]
-    return fire(uow, actor, reference, "record_activity", fields, note, now, documents)
-
-
-def fire(
-    uow: FollowupUnitOfWork,
-    actor: Actor,
-    reference: str,
-    trigger: str,
-    fields: Mapping[str, Any],
-    note: str,
-    now: dt.datetime,
-    documents: Sequence[tuple[Mapping[str, Any], bytes]] = (),
-) -> AuditRecord:
-    """``services.advance_case`` plus the documents it cites, stored in the same transaction."""
-    if not documents:
-        return advance_case(uow, actor, reference, trigger, fields, note, now)
-    note = nfc(note)
-    try:
-        with uow:
-            uow.lock()
-            case = _case(uow, reference)
-            fired = engine_for_case(case).fire(case, trigger, actor, fields, note, now)
-            for record, content in documents:
-                uow.followup.put_document(record, content, now)
-            uow.cases.update(fired.case)
-            record_ = uow.audit.append(
-                AuditDraft(
-                    kind="transition",
-                    case_reference=case.reference,
-                    trigger=trigger,
-                    source=fired.source,
-                    dest=fired.dest,
-                    actor_id=actor.id,
-                    actor_role=fired.role,
-                    os_user=actor.os_user,
-                    occurred_at=now,
-                    fields=fired.fields,
-                    note=note,
-                )
-            )
-            uow.commit()
-            return record_
-    except PermissionDenied as refusal:
-        _deny(uow, actor, reference, trigger, str(refusal), now)
-        raise
-
-
-def _deny(
-    uow: UnitOfWork, actor: Actor, reference: str, trigger: str, reason: str, now: dt.datetime
-) -> None:
-    """Refusals on permission are audit events too (an auditor must see who tried what)."""
-    with uow:
-        uow.lock()
-        case = uow.cases.get(reference.strip().upper())
-        uow.audit.append(
-            AuditDraft(
-                kind="denied",
-                case_reference=case.reference if case else None,
-                trigger=trigger,
-                source=case.state if case else None,
-                dest=None,
-                actor_id=actor.id,
-                actor_role=None,
-                os_user=actor.os_user,
-                occurred_at=now,
-                fields={} if case else {"target": reference},
-                note=reason,
-            )
-        )
-        uow.commit()
+    return advance_case(uow, actor, reference, "record_activity", fields, note, now, documents)
 
 
 def _case(uow: UnitOfWork, reference: str) -> Case:
@@ -382,14 +307,14 @@ def set_plan(
     try:
         role = _role(actor, PLAN_ROLES, province, "set a plan")
     except PermissionDenied as refusal:
-        _deny(uow, actor, reference, "set_plan", str(refusal), now)
+        record_denial(uow, actor, reference, "set_plan", str(refusal), now)
         raise
     with uow:
         uow.lock()
         case = _case(uow, reference)
         if case.state in FINAL_STATES:
             raise InvalidInput(f"case {case.reference} is closed ('{case.state}')")
-        uow.followup.put_document(record, content, now)
+        uow.documents.put(record, content, now)
         audit = uow.audit.append(
             AuditDraft(
                 kind="plan",
@@ -451,7 +376,7 @@ def set_mechanism(
     try:
         role = _role(actor, MECHANISM_ROLES, province, "record a mechanism")
     except PermissionDenied as refusal:
-        _deny(uow, actor, province, "set_mechanism", str(refusal), now)
+        record_denial(uow, actor, province, "set_mechanism", str(refusal), now)
         raise
     with uow:
         uow.lock()
@@ -462,7 +387,7 @@ def set_mechanism(
             "chair": chair,
         }
         if document:
-            uow.followup.put_document(document[0], document[1], now)
+            uow.documents.put(document[0], document[1], now)
             fields["order"] = document[0]
         audit = uow.audit.append(
             AuditDraft(

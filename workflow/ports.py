@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from workflow.model import Actor, AuditDraft, AuditRecord, Case
 
@@ -48,6 +48,14 @@ class AuditLog(Protocol):
     def iter_all(self) -> Iterator[AuditRecord]: ...
 
 
+class DocumentStore(Protocol):
+    """Document contents by SHA-256, stored in the transaction of the record that cites them."""
+
+    def put(self, record: Mapping[str, Any], content: bytes, now: dt.datetime) -> None: ...
+
+    def get(self, sha256: str) -> bytes | None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolled back unless ``commit`` is called."""
 
@@ -59,6 +67,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def documents(self) -> DocumentStore: ...
 
     def __enter__(self) -> Self: ...
 

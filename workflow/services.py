@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from states import DEFAULT_PROCEDURE, nfc
@@ -230,14 +230,21 @@ def advance_case(
     fields: Mapping[str, Any],
     note: str,
     now: dt.datetime,
+    documents: Sequence[tuple[Mapping[str, Any], bytes]] = (),
 ) -> AuditRecord:
-    """Fire *trigger*: the state change and its audit row commit together or not at all."""
+    """Fire *trigger*: the state change and its audit row commit together or not at all.
+
+    *documents* are (record, content) pairs whose contents are stored in the same transaction,
+    so a recorded hash never points at a document the database lacks.
+    """
     note = nfc(note)
     try:
         with uow:
             uow.lock()
             case = _case(uow, reference)
             fired = engine_for_case(case).fire(case, trigger, actor, fields, note, now)
+            for document, content in documents:
+                uow.documents.put(document, content, now)
             uow.cases.update(fired.case)
             record = uow.audit.append(
                 AuditDraft(
@@ -257,27 +264,32 @@ def advance_case(
             uow.commit()
             return record
     except PermissionDenied as refusal:
-        _record_denial(uow, actor, reference, trigger, str(refusal), now)
+        record_denial(uow, actor, reference, trigger, str(refusal), now)
         raise
 
 
-def _record_denial(
-    uow: UnitOfWork, actor: Actor, reference: str, trigger: str, reason: str, now: dt.datetime
+def record_denial(
+    uow: UnitOfWork, actor: Actor, target: str, trigger: str, reason: str, now: dt.datetime
 ) -> None:
+    """Refusals on permission are audit events too: an auditor must see who tried what.
+
+    *target* is a case reference, or another subject (a province) named in the record's fields.
+    """
     with uow:
         uow.lock()
-        case = _case(uow, reference)
+        case = uow.cases.get(target.strip().upper())
         uow.audit.append(
             AuditDraft(
                 kind="denied",
-                case_reference=case.reference,
+                case_reference=case.reference if case else None,
                 trigger=trigger,
-                source=case.state,
+                source=case.state if case else None,
                 dest=None,
                 actor_id=actor.id,
                 actor_role=None,
                 os_user=actor.os_user,
                 occurred_at=now,
+                fields={} if case else {"target": target},
                 note=reason,
             )
         )

@@ -50,7 +50,7 @@ def test_activity_with_several_evidence_files_revives_a_dormant_case(
     evidence = record.fields["evidence"]
     assert [e["name"] for e in evidence] == ["photo.jpg", "report.pdf"]
     with fuow:
-        stored = fuow.followup.document(hashlib.sha256(b"%PDF report").hexdigest())
+        stored = fuow.documents.get(hashlib.sha256(b"%PDF report").hexdigest())
         history = fuow.audit.for_case(ref)
     assert stored == b"%PDF report"
     dormant_event = next(r for r in history if r.trigger == "mark_dormant")
