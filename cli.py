@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
 from functools import cached_property, wraps
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 
@@ -78,6 +78,16 @@ def refusals(fn: F) -> F:
             raise click.ClickException(str(exc).replace("\n", " ")) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def open_output(path: str, force: bool) -> TextIO:
+    """Write only where asked, and replace an existing file only with --force."""
+    try:
+        return open(path, "w" if force else "x", encoding="utf-8", newline="")
+    except FileExistsError:
+        raise click.ClickException(f"{path} exists; pass --force to replace it") from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
 
 
 def emit_json(value: Any) -> None:
@@ -643,10 +653,11 @@ def audit_log(
 
 @audit.command("export")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
 @pass_app
 @refusals
-def audit_export(app: App, fmt: str, output: str | None) -> None:
+def audit_export(app: App, fmt: str, output: str | None, force: bool) -> None:
     """Every audit record with its hashes, streamed, for re-verification by any tool."""
     from typing import Literal, cast
 
@@ -656,7 +667,7 @@ def audit_export(app: App, fmt: str, output: str | None) -> None:
     if output is None:
         export_log(app.engine, chosen, sys.stdout)
         return
-    with open(output, "w", encoding="utf-8", newline="") as out:
+    with open_output(output, force) as out:
         count = export_log(app.engine, chosen, out)
     click.echo(f"wrote {count} records to {output}", err=True)
 
@@ -1019,6 +1030,7 @@ def report() -> None:
     "--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table"
 )
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
 @pass_app
 @refusals
 def report_kpi(
@@ -1028,6 +1040,7 @@ def report_kpi(
     as_of: dt.date | None,
     fmt: str,
     output: str | None,
+    force: bool,
 ) -> None:
     """The indicators of the ministry's plan for a fiscal year (definitions: docs, --help)."""
     day = as_of or local_date(app.now())
@@ -1036,9 +1049,9 @@ def report_kpi(
     render = {"table": render_table, "json": render_json, "csv": render_csv, "html": render_html}
     text = render[fmt](result)
     if output:
-        with open(output, "w", encoding="utf-8", newline="") as fh:
+        with open_output(output, force) as fh:
             fh.write(text)
-        click.echo(f"wrote {output}")
+        click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
 

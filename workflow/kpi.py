@@ -238,8 +238,14 @@ def render_table(report: KpiReport) -> str:
     add("")
     add("1. ความสัมพันธ์ที่ลงนามต่อปี / Established per fiscal year")
     add(f"   {'FY':>6} {'signed':>7} {'provinces':>10}  trend")
+    previous: int | None = None
     for y in report.years:
-        trend = {True: "↑", False: "↓/=", None: ""}[y.increasing]
+        now = y.provinces_with_relations
+        if previous is None:
+            trend = ""
+        else:
+            trend = "↑" if now > previous else "↓" if now < previous else "="
+        previous = now
         add(f"   {y.fiscal_year:>6} {y.established:>7} {y.provinces_with_relations:>10}  {trend}")
     add("")
     add(
