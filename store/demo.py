@@ -1,4 +1,5 @@
-"""A training database with one realistic proposal walked from draft to an active relationship.
+"""A training database with one realistic proposal walked from draft to an active relationship
+and its first activity with the partner.
 
 The case follows Chiang Mai and Guangzhou (letter of intent signed 31 March 2024, in
 ``tests/data/relationships-sample.csv``), with a simulated clock so the dates read true, one
@@ -157,6 +158,22 @@ STEPS: tuple[tuple[str, str, str, dict[str, Any], str], ...] = (
         "",
     ),
 )
+#: After the relationship is active: its first activity with the partner.
+FOLLOW_UP: tuple[tuple[str, str, str, dict[str, Any], str], ...] = (
+    (
+        "2024-11-16",
+        "somchai",
+        "record_activity",
+        {
+            "activity_date": "2024-11-15",
+            "activity_kind": "culture",
+            "activity_title": "คณะกว่างโจวร่วมงานยี่เป็งเชียงใหม่",
+            "partner_participated": "yes",
+            "budget_thb": "150000",
+        },
+        "",
+    ),
+)
 
 
 def build_demo(path: str) -> tuple[Case, list[AuditRecord]]:
@@ -179,7 +196,7 @@ def build_demo(path: str) -> tuple[Case, list[AuditRecord]]:
             start,
             note="คณะผู้แทนกว่างโจวเยือนเชียงใหม่ แสดงความสนใจ",
         )
-        for day, officer_id, trigger, fields, note in STEPS:
+        for day, officer_id, trigger, fields, note in (*STEPS, *FOLLOW_UP):
             services.advance_case(
                 uow, actors[officer_id], case.reference, trigger, fields, note, _at(day)
             )
