@@ -7,21 +7,29 @@ import json
 import os
 import pwd
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from functools import cached_property, wraps
 from typing import Any, TextIO, TypeVar
 
 import click
 
-from diagrams.errors import DiagramError
 from states import DefinitionError, available_procedures, load_file, load_procedure
+from states.aliases import resolve_province
+from states.reference import PROVINCES
 from store import DEFAULT_DB, SqlAlchemyUnitOfWork, init_database, make_engine
 from store.demo import build_demo
-from workflow import services
+from store.followup import FollowupUnitOfWork
+from store.kpi import compute_kpis
+from workflow import followup as fu
+from workflow import importer, services
 from workflow.errors import WorkflowError
+from workflow.fields import parse_date
+from workflow.kpi import render_csv, render_json, render_table
+from workflow.kpi_html import render_html
 from workflow.model import Actor, AuditRecord, Case, NewCase
-from workflow.thaidate import format_moment
+from workflow.thaidate import fiscal_year_be, format_moment, local_date
 
 F = TypeVar("F", bound=Callable[..., Any])
 LANGS = click.Choice(["th", "en", "both"])
@@ -74,7 +82,7 @@ def refusals(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (WorkflowError, DefinitionError, DiagramError) as exc:
+        except (WorkflowError, DefinitionError) as exc:
             raise click.ClickException(str(exc).replace("\n", " ")) from None
 
     return wrapper  # type: ignore[return-value]
@@ -700,6 +708,18 @@ def diagram_options(fn: F) -> F:
     return fn
 
 
+@contextmanager
+def drawing() -> Iterator[Any]:
+    """The diagrams package, loaded only by the commands that draw (graphviz is slow to import),
+    with its refusals turned into one line and exit code 1."""
+    import diagrams
+
+    try:
+        yield diagrams
+    except diagrams.DiagramError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _draw(picture: Any, fmt: str, output: str | None, force: bool, font: str | None) -> None:
     import diagrams
 
@@ -735,12 +755,12 @@ def diagram_procedure(
     force: bool,
 ) -> None:
     """The procedure's steps, grouped by phase, with the settings in force."""
-    import diagrams
-
-    diagrams.check_format(fmt)
-    diagrams.check_lang(lang)
-    picture = diagrams.procedure_diagram(load_procedure(name, version), lang, show_roles=roles)
-    _draw(picture, fmt, output, force, font)
+    with drawing() as diagrams:
+        diagrams.check_format(fmt)
+        diagrams.check_lang(lang)
+        loaded = load_procedure(name, version)
+        picture = diagrams.procedure_diagram(loaded, lang, show_roles=roles)
+        _draw(picture, fmt, output, force, font)
 
 
 @diagram.command("case")
@@ -759,35 +779,24 @@ def diagram_case(
     force: bool,
 ) -> None:
     """One case: where it stands, the path it took, days per step, overdue time."""
-    import diagrams
-
-    diagrams.check_format(fmt)
-    diagrams.check_lang(lang)
-    found, history = services.case_history(app.uow(), reference)
-    picture = diagrams.case_diagram(
-        load_procedure(found.procedure, found.version),
-        history,
-        found.state,
-        now=app.now(),
-        lang=lang,
-        show_roles=roles,
-        reference=found.reference,
-    )
-    _draw(picture, fmt, output, force, font)
+    with drawing() as diagrams:
+        diagrams.check_format(fmt)
+        diagrams.check_lang(lang)
+        found, history = services.case_history(app.uow(), reference)
+        picture = diagrams.case_diagram(
+            load_procedure(found.procedure, found.version),
+            history,
+            found.state,
+            now=app.now(),
+            lang=lang,
+            show_roles=roles,
+            reference=found.reference,
+        )
+        _draw(picture, fmt, output, force, font)
 
 
 # ---------------------------------------------------------------------- follow-up (issue 5)
 # Activities, plans, provincial mechanisms, the daily sweep, KPI reports, imports.
-from states.aliases import resolve_province  # noqa: E402
-from states.reference import PROVINCES  # noqa: E402
-from store.followup import FollowupUnitOfWork  # noqa: E402
-from store.kpi import compute_kpis  # noqa: E402
-from workflow import followup as fu  # noqa: E402
-from workflow import importer  # noqa: E402
-from workflow.fields import parse_date  # noqa: E402
-from workflow.kpi import render_csv, render_json, render_table  # noqa: E402
-from workflow.kpi_html import render_html  # noqa: E402
-from workflow.thaidate import fiscal_year_be, local_date  # noqa: E402
 
 
 def _fuow(app: App) -> FollowupUnitOfWork:
