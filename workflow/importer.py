@@ -29,8 +29,8 @@ from states.reference import COUNTRIES
 from workflow.catalog import engine_for
 from workflow.errors import InvalidInput, PermissionDenied
 from workflow.followup import FollowupUnitOfWork
-from workflow.model import Actor, AuditDraft, Case
-from workflow.services import INSTRUMENTS, LABELS
+from workflow.model import Actor, NewCase
+from workflow.services import INSTRUMENTS, LABELS, create_case
 from workflow.thaidate import local_date, to_buddhist_era, to_common_era
 
 COLUMNS = (
@@ -265,7 +265,6 @@ def import_relationships(
     digest = hashlib.sha256(data).hexdigest()
     rows = parse_csv(data, local_date(now), procedure)
     engine = engine_for(procedure)
-    definition = engine.definition
     created: list[tuple[int, str]] = []
     skipped: list[int] = []
     with uow:
@@ -277,60 +276,36 @@ def import_relationships(
             return ImportResult(
                 digest, len(rows), tuple((r.line, "") for r in fresh), tuple(skipped), True
             )
-        year_be = to_buddhist_era(local_date(now).year)
         for row in fresh:
-            reference = uow.cases.next_reference(year_be)
-            uow.cases.add(
-                Case(
-                    reference=reference,
-                    procedure=definition.procedure,
-                    version=definition.version,
-                    definition_sha256=engine.loaded.sha256,
-                    state=row.status,
-                    province=row.province,
-                    partner_name=row.partner_name,
-                    partner_country=row.partner_country,
-                    partner_level=row.partner_level,
-                    instrument=row.instrument,
-                    label=row.label,
-                    opened_at=now,
-                    opened_by=actor.id,
-                    state_since=now,
-                )
+            new = NewCase(
+                row.province,
+                row.partner_name,
+                row.partner_country,
+                row.partner_level,
+                row.instrument,
+                row.label,
             )
-            uow.audit.append(
-                AuditDraft(
-                    kind="import",
-                    case_reference=reference,
-                    trigger="import",
-                    source=None,
-                    dest=row.status,
-                    actor_id=actor.id,
-                    actor_role=roles[0],
-                    os_user=actor.os_user,
-                    occurred_at=now,
-                    fields={
-                        "procedure": definition.procedure,
-                        "version": definition.version,
-                        "definition_sha256": engine.loaded.sha256,
-                        "province": row.province,
-                        "partner_name": row.partner_name,
-                        "partner_country": row.partner_country,
-                        "partner_level": row.partner_level,
-                        "instrument": row.instrument,
-                        "label": row.label,
-                        "signed_on": row.signed_text,
-                        "signed_on_date": row.signed_on.isoformat() if row.signed_on else None,
-                        "signed_on_precision": row.signed_precision,
-                        "status": row.status,
-                        "source": row.source,
-                        "file_name": nfc(file_name),
-                        "file_sha256": digest,
-                        "line": row.line,
-                    },
-                )
+            case = create_case(
+                uow,
+                engine,
+                new,
+                row.status,
+                actor,
+                roles[0],
+                now,
+                kind="import",
+                fields={
+                    "signed_on": row.signed_text,
+                    "signed_on_date": row.signed_on.isoformat() if row.signed_on else None,
+                    "signed_on_precision": row.signed_precision,
+                    "status": row.status,
+                    "source": row.source,
+                    "file_name": nfc(file_name),
+                    "file_sha256": digest,
+                    "line": row.line,
+                },
             )
-            created.append((row.line, reference))
+            created.append((row.line, case.reference))
         uow.commit()
     return ImportResult(
         digest,

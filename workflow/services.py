@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from states import DEFAULT_PROCEDURE, nfc
 from states.reference import COUNTRIES, PROVINCES
 from workflow.catalog import engine_for, engine_for_case
+from workflow.engine import ProcedureEngine
 from workflow.errors import (
     CaseNotFound,
     IdentityError,
@@ -175,50 +176,70 @@ def open_case(
         )
     with uow:
         uow.lock()
-        reference = uow.cases.next_reference(to_buddhist_era(local_date(now).year))
-        case = Case(
-            reference=reference,
-            procedure=definition.procedure,
-            version=definition.version,
-            definition_sha256=engine.loaded.sha256,
-            state=definition.initial,
-            province=new.province,
-            partner_name=new.partner_name,
-            partner_country=new.partner_country,
-            partner_level=new.partner_level,
-            instrument=new.instrument,
-            label=new.label,
-            opened_at=now,
-            opened_by=actor.id,
-            state_since=now,
-        )
-        uow.cases.add(case)
-        uow.audit.append(
-            AuditDraft(
-                kind="open",
-                case_reference=reference,
-                trigger="open",
-                source=None,
-                dest=definition.initial,
-                actor_id=actor.id,
-                actor_role=role,
-                os_user=actor.os_user,
-                occurred_at=now,
-                fields={
-                    "procedure": definition.procedure,
-                    "version": definition.version,
-                    "definition_sha256": engine.loaded.sha256,
-                    "province": new.province,
-                    "partner_name": new.partner_name,
-                    "partner_country": new.partner_country,
-                    "partner_level": new.partner_level,
-                    "instrument": new.instrument,
-                    "label": new.label,
-                },
-                note=nfc(note),
-            )
-        )
+        case = create_case(uow, engine, new, definition.initial, actor, role, now, note=note)
         uow.commit()
+    return case
+
+
+def create_case(
+    uow: UnitOfWork,
+    engine: ProcedureEngine,
+    new: NewCase,
+    state: str,
+    actor: Actor,
+    role: str,
+    now: dt.datetime,
+    kind: Literal["open", "import"] = "open",
+    fields: Mapping[str, Any] | None = None,
+    note: str = "",
+) -> Case:
+    """Add a case in *state* with the audit event that creates it, inside the caller's
+    transaction: the one place a case comes into being, whether opened or imported."""
+    definition = engine.definition
+    reference = uow.cases.next_reference(to_buddhist_era(local_date(now).year))
+    case = Case(
+        reference=reference,
+        procedure=definition.procedure,
+        version=definition.version,
+        definition_sha256=engine.loaded.sha256,
+        state=state,
+        province=new.province,
+        partner_name=new.partner_name,
+        partner_country=new.partner_country,
+        partner_level=new.partner_level,
+        instrument=new.instrument,
+        label=new.label,
+        opened_at=now,
+        opened_by=actor.id,
+        state_since=now,
+    )
+    uow.cases.add(case)
+    uow.audit.append(
+        AuditDraft(
+            kind=kind,
+            case_reference=reference,
+            trigger=kind,
+            source=None,
+            dest=state,
+            actor_id=actor.id,
+            actor_role=role,
+            os_user=actor.os_user,
+            occurred_at=now,
+            fields={
+                "procedure": definition.procedure,
+                "version": definition.version,
+                "definition_sha256": engine.loaded.sha256,
+                "province": new.province,
+                "partner_name": new.partner_name,
+                "partner_country": new.partner_country,
+                "partner_level": new.partner_level,
+                "instrument": new.instrument,
+                "label": new.label,
+                **(fields or {}),
+            },
+            note=nfc(note),
+        )
+    )
     return case
 
 
