@@ -18,7 +18,7 @@ import click
 from states import DefinitionError, available_procedures, load_file, load_procedure
 from states.aliases import resolve_province
 from states.reference import PROVINCES
-from store import DEFAULT_DB, SqlAlchemyUnitOfWork, init_database, make_engine
+from store import DEFAULT_DB, SqlAlchemyUnitOfWork, database_errors, init_database, make_engine
 from store.demo import build_demo
 from store.followup import FollowupUnitOfWork
 from store.kpi import compute_kpis
@@ -81,7 +81,8 @@ def refusals(fn: F) -> F:
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            with database_errors():
+                return fn(*args, **kwargs)
         except (WorkflowError, DefinitionError) as exc:
             raise click.ClickException(str(exc).replace("\n", " ")) from None
 

@@ -2,14 +2,23 @@
 
 # Registers the audit-log projections (case facts, moves, activities) on every engine.
 import store.projections  # noqa: F401
-from store.database import DEFAULT_DB, database_url, make_engine, make_session_factory
+from store.database import (
+    DEFAULT_DB,
+    DatabaseUnavailable,
+    database_errors,
+    database_url,
+    make_engine,
+    make_session_factory,
+)
 from store.schema import InitResult, init_database
 from store.unit_of_work import SqlAlchemyUnitOfWork
 
 __all__ = [
     "DEFAULT_DB",
+    "DatabaseUnavailable",
     "InitResult",
     "SqlAlchemyUnitOfWork",
+    "database_errors",
     "database_url",
     "init_database",
     "make_engine",

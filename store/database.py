@@ -11,12 +11,33 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from workflow.errors import WorkflowError
 
 DEFAULT_DB = "sistercity.db"
 WRITE_OPTION = "sistercity_write"
 AUDIT_TABLE = "audit_records"
+
+
+class DatabaseUnavailable(WorkflowError):
+    """The database cannot be opened, reached or used with this URL."""
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Turn a database that cannot be reached or opened into one line for the officer.
+
+    Only connection-level failures are translated; an integrity error stays a bug to see.
+    """
+    try:
+        yield
+    except (exc.OperationalError, exc.InterfaceError) as error:
+        lines = str(error.orig or error).strip().splitlines()
+        raise DatabaseUnavailable(
+            f"database error: {lines[0] if lines else type(error).__name__}"
+        ) from None
 
 
 def audit_authorizer(action: int, arg1: str | None, arg2: str | None, *_: Any) -> int:
@@ -70,6 +91,16 @@ def database_url(db: str) -> str:
 
 def make_engine(db: str) -> Engine:
     """An engine whose write transactions are serialised on both SQLite and PostgreSQL."""
+    try:
+        return _make_engine(db)
+    except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as error:
+        raise DatabaseUnavailable(
+            f"cannot use database '{db}': {error} (give a file path, sqlite:///… or "
+            "postgresql+psycopg://…)"
+        ) from None
+
+
+def _make_engine(db: str) -> Engine:
     url = make_url(database_url(db))
     if url.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30})
