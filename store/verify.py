@@ -32,6 +32,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -127,6 +128,8 @@ class CaseState:
     procedure: str
     version: int
     state: str
+    #: The state before the current one (where a resume returns to); ``...`` when not read.
+    previous_state: str | EllipsisType | None = ...
 
 
 @dataclass(frozen=True)
@@ -300,6 +303,7 @@ class _Findings:
 class _Case:
     last_case_seq: int = 0
     state: str | None = None
+    previous: str | None = None
     last_move_seq: int | None = None
     edges: frozenset[tuple[str, str, str]] = frozenset()
     initial: str = ""
@@ -505,6 +509,10 @@ class _Walk:
             )
         elif kind == "import" and dest not in walk.states:
             f.add(seq, "transition", f"case {reference}: unknown state '{dest}'")
+        if kind == "import":
+            walk.previous = None
+        elif dest != walk.state:
+            walk.previous = walk.state
         walk.state = dest
         walk.last_move_seq = seq
 
@@ -543,6 +551,17 @@ def verify_rows(
                 case_walk.last_move_seq,
                 "state",
                 f"case {reference} is '{info.state}' but its records end in '{case_walk.state}'",
+            )
+        elif (
+            case_walk.known
+            and info.previous_state is not ...
+            and case_walk.previous != info.previous_state
+        ):
+            findings.add(
+                case_walk.last_move_seq,
+                "previous_state",
+                f"case {reference} would resume to '{info.previous_state}' but its records "
+                f"left '{case_walk.previous}'",
             )
     # The head row.
     if head is None:
@@ -661,9 +680,15 @@ def verify_database(
                 )
             ).one_or_none()
             cases = {
-                r[0]: CaseState(r[1], r[2], r[3])
+                r[0]: CaseState(r[1], r[2], r[3], r[4])
                 for r in conn.execute(
-                    select(CaseRow.reference, CaseRow.procedure, CaseRow.version, CaseRow.state)
+                    select(
+                        CaseRow.reference,
+                        CaseRow.procedure,
+                        CaseRow.version,
+                        CaseRow.state,
+                        CaseRow.previous_state,
+                    )
                 )
             }
             columns = [getattr(AuditRow, name) for name in COLUMNS]

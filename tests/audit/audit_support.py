@@ -246,16 +246,22 @@ def rechain(conn: Connection, start: int, fix_exports: bool = True) -> None:
 
 
 def fix_cases(conn: Connection) -> None:
-    """Make the cases table agree with what is left of the log."""
+    """Make the cases table agree with what is left of the log (state and previous state)."""
     state: dict[str, str] = {}
+    previous: dict[str, str | None] = {}
     for row in rows(conn):
-        if row["case_reference"] and row["dest"]:
-            state[row["case_reference"]] = row["dest"]
+        ref, dest = row["case_reference"], row["dest"]
+        if ref and dest:
+            if row["kind"] == "import":
+                previous[ref] = None
+            elif dest != state.get(ref):
+                previous[ref] = state.get(ref)
+            state[ref] = dest
     for (ref,) in conn.execute(text("SELECT reference FROM cases")).all():
         if ref in state:
             conn.execute(
-                text("UPDATE cases SET state = :s WHERE reference = :r"),
-                {"s": state[ref], "r": ref},
+                text("UPDATE cases SET state = :s, previous_state = :p WHERE reference = :r"),
+                {"s": state[ref], "p": previous.get(ref), "r": ref},
             )
         else:
             conn.execute(text("DELETE FROM cases WHERE reference = :r"), {"r": ref})

@@ -27,7 +27,7 @@ from audit_support import (
     update,
     verify_cli,
 )
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from store.verify import NO_CHECKPOINT_WARNING
 
@@ -248,3 +248,12 @@ def test_subprocess_verify(populated: Populated) -> None:
     assert done.returncode == 1, done.stderr
     assert json.loads(done.stdout)["first_bad_seq"] == seq
     assert "Traceback" not in done.stderr
+
+
+def test_a_changed_resume_target_is_caught(populated: Populated) -> None:
+    """``cases.previous_state`` decides where a resume goes: it must match the records."""
+    with tampering(populated.db) as conn:
+        conn.execute(text("UPDATE cases SET previous_state = 'moi_review'"))
+    code, report = verify_cli(populated.db)
+    assert code == 1, report
+    assert [p["field"] for p in report["problems"]][0] == "previous_state"
