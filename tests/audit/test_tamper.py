@@ -256,4 +256,4 @@ def test_a_changed_resume_target_is_caught(populated: Populated) -> None:
         conn.execute(text("UPDATE cases SET previous_state = 'moi_review'"))
     code, report = verify_cli(populated.db)
     assert code == 1, report
-    assert [p["field"] for p in report["problems"]][0] == "previous_state"
+    assert report["problems"][0]["field"] == "previous_state"
