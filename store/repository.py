@@ -58,11 +58,18 @@ class SqlAlchemyCaseRepository:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        # Rows read in this transaction: an advance reads the case, then updates it.
+        self._rows: dict[str, CaseRow] = {}
 
     def _row(self, reference: str) -> CaseRow | None:
-        return self.session.scalars(
-            select(CaseRow).where(CaseRow.reference == reference)
-        ).one_or_none()
+        row = self._rows.get(reference)
+        if row is None:
+            row = self.session.scalars(
+                select(CaseRow).where(CaseRow.reference == reference)
+            ).one_or_none()
+            if row is not None:
+                self._rows[reference] = row
+        return row
 
     def get(self, reference: str) -> Case | None:
         row = self._row(reference)
