@@ -315,13 +315,19 @@ def case_show(app: App, reference: str, as_json: bool, lang: str) -> None:
     definition = load_procedure(found.procedure, found.version).definition
     state = definition.state(found.state)
     date_lang = "th" if lang == "th" else "en"
+    since = format_moment(found.state_since, date_lang)
+    step = fu.time_in_step(found, local_date(app.now()))
+    if step is not None:
+        late = step.days - step.expected_days
+        since += f" ({step.days} days; expected within {step.expected_days}"
+        since += f"; OVERDUE by {late} days)" if late > 0 else ")"
     for key, value in (
         ("reference", found.reference),
         ("province", found.province),
         ("partner", f"{found.partner_name} ({found.partner_country}, {found.partner_level})"),
         ("instrument", f"{found.instrument}, {found.label}"),
         ("state", f"{found.state}: {state.label.text(lang)}"),
-        ("since", format_moment(found.state_since, date_lang)),
+        ("since", since),
         ("procedure", f"{found.procedure} v{found.version} ({found.definition_sha256[:12]})"),
         (
             "opened",

@@ -535,18 +535,19 @@ def sweep(uow: FollowupUnitOfWork, as_of: dt.date, now: dt.datetime) -> SweepRep
     return SweepReport(as_of, tuple(fired), tuple(overdue))
 
 
+def time_in_step(case: Case, as_of: dt.date) -> Overdue | None:
+    """Days the case has spent in its step against the step's expected days (``None`` when the
+    step has no deadline). Deadlines are reported, never enforced."""
+    spec = engine_for_case(case).definition.state(case.state)
+    if spec.final or spec.expected_days is None:
+        return None
+    since = local_date(case.state_since)
+    days = (as_of - since).days
+    return Overdue(case.reference, case.province, case.state, since, days, spec.expected_days)
+
+
 def _overdue(cases: Sequence[Case], as_of: dt.date) -> list[Overdue]:
-    found: list[Overdue] = []
-    for case in cases:
-        spec = engine_for_case(case).definition.state(case.state)
-        if spec.final or spec.expected_days is None:
-            continue
-        since = local_date(case.state_since)
-        days = (as_of - since).days
-        if days > spec.expected_days:
-            found.append(
-                Overdue(case.reference, case.province, case.state, since, days, spec.expected_days)
-            )
+    found = [o for case in cases if (o := time_in_step(case, as_of)) and o.days > o.expected_days]
     return sorted(found, key=lambda o: (-(o.days - o.expected_days), o.reference))
 
 
