@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -25,6 +28,7 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
+from sqlalchemy import create_engine, make_url, text
 
 from states import RETURN, TransitionSpec, load_procedure
 from store import SqlAlchemyUnitOfWork, init_database, make_engine
@@ -34,6 +38,7 @@ from workflow.catalog import engine_for
 from workflow.errors import PermissionDenied, WorkflowError
 from workflow.model import Actor, AuditRecord, Case, NewCase
 
+PG_ENV = "SISTERCITY_TEST_PG_URL"
 DEFINITION = load_procedure("provincial", 1).definition
 STATES = {s.id for s in DEFINITION.states}
 FINALS = {s.id for s in DEFINITION.states if s.final}
@@ -82,8 +87,7 @@ def plausible(field: str, valid: bool, draw: st.DrawFn) -> Any:
 class CasesOnSqlite(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.folder = Path(tempfile.mkdtemp(prefix="sistercity-stateful-"))
-        self.engine = make_engine(str(self.folder / "stateful.db"))
+        self.engine = make_engine(self.new_database())
         init_database(self.engine, training=True)
         self.uow = SqlAlchemyUnitOfWork(self.engine)
         for officer in REGISTERED:
@@ -91,6 +95,13 @@ class CasesOnSqlite(RuleBasedStateMachine):
         self.references: list[str] = []
         self.ticks = 0
         self.moves = 0
+
+    def new_database(self) -> str:
+        self.folder = Path(tempfile.mkdtemp(prefix="sistercity-stateful-"))
+        return str(self.folder / "stateful.db")
+
+    def drop_database(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def now(self) -> dt.datetime:
         self.ticks += 1
@@ -222,7 +233,7 @@ class CasesOnSqlite(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.engine.dispose()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self.drop_database()
 
 
 CasesOnSqlite.TestCase.settings = settings(
@@ -232,3 +243,33 @@ CasesOnSqlite.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestCasesOnSqlite = CasesOnSqlite.TestCase
+
+
+class CasesOnPostgres(CasesOnSqlite):
+    """The same rules on PostgreSQL, each example in a database of its own."""
+
+    def new_database(self) -> str:
+        base = os.environ[PG_ENV]
+        self.pg_name = f"sc_stateful_{uuid.uuid4().hex[:12]}"
+        self.admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.pg_name}"'))
+        return make_url(base).set(database=self.pg_name).render_as_string(hide_password=False)
+
+    def drop_database(self) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+CasesOnPostgres.TestCase.settings = settings(
+    max_examples=6,
+    stateful_step_count=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestCasesOnPostgres = pytest.mark.postgres(
+    pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"{PG_ENV} not set")(
+        CasesOnPostgres.TestCase
+    )
+)
