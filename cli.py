@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from functools import cached_property, wraps
-from typing import Any, TextIO, TypeVar
+from typing import Any, BinaryIO, Literal, TextIO, TypeVar, overload
 
 import click
 
@@ -89,9 +89,15 @@ def refusals(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def open_output(path: str, force: bool) -> TextIO:
+@overload
+def open_output(path: str, force: bool) -> TextIO: ...
+@overload
+def open_output(path: str, force: bool, binary: Literal[True]) -> BinaryIO: ...
+def open_output(path: str, force: bool, binary: bool = False) -> TextIO | BinaryIO:
     """Write only where asked, and replace an existing file only with --force."""
     try:
+        if binary:
+            return open(path, "wb" if force else "xb")
         return open(path, "w" if force else "x", encoding="utf-8", newline="")
     except FileExistsError:
         raise click.ClickException(f"{path} exists; pass --force to replace it") from None
@@ -452,6 +458,29 @@ def case_history(app: App, reference: str, as_json: bool, lang: str) -> None:
         emit_json([record_dict(r) for r in history])
     else:
         print_history(history, lang)
+
+
+# ---------------------------------------------------------------------- documents
+@cli.group()
+def document() -> None:
+    """Stored documents (activity evidence, plans, mechanism orders), by SHA-256."""
+
+
+@document.command("get")
+@click.argument("sha256")
+@click.option("-o", "--output", default="-", show_default=True, help="File to write; - is stdout.")
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+@pass_app
+@refusals
+def document_get(app: App, sha256: str, output: str, force: bool) -> None:
+    """Write a stored document, after checking its bytes against its SHA-256."""
+    content = services.get_document(app.uow(), sha256)
+    if output == "-":
+        sys.stdout.buffer.write(content)
+        return
+    with open_output(output, force, binary=True) as fh:
+        fh.write(content)
+    click.echo(f"wrote {output} ({len(content)} bytes)", err=True)
 
 
 # ---------------------------------------------------------------------- procedures

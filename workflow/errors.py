@@ -11,6 +11,7 @@ Hierarchy::
      ├── MissingFields             each missing or invalid field named
      ├── GuardRejected             each failing guard named
      ├── ConcurrentUpdate          the case changed under you
+     ├── DocumentNotFound / DocumentCorrupted
      ├── UnknownOfficer / IdentityError
      ├── InvalidInput              a malformed value outside a transition (e.g. a country code)
      └── DefinitionMismatch        the released definition file changed since the case opened
@@ -57,6 +58,14 @@ class GuardRejected(WorkflowError):
     def __init__(self, trigger: str, failed: list[str]) -> None:
         self.failed = failed
         super().__init__(f"'{trigger}' refused: " + "; ".join(failed))
+
+
+class DocumentNotFound(WorkflowError):
+    """No stored document has that hash."""
+
+
+class DocumentCorrupted(WorkflowError):
+    """A stored document's bytes no longer match the hash it is filed under."""
 
 
 class ConcurrentUpdate(WorkflowError):

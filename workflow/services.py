@@ -7,6 +7,7 @@ who tried what); every other refusal writes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -17,6 +18,8 @@ from workflow.catalog import engine_for, engine_for_case
 from workflow.engine import ProcedureEngine
 from workflow.errors import (
     CaseNotFound,
+    DocumentCorrupted,
+    DocumentNotFound,
     IdentityError,
     InvalidInput,
     PermissionDenied,
@@ -315,6 +318,23 @@ def record_denial(
             )
         )
         uow.commit()
+
+
+def get_document(uow: UnitOfWork, sha256: str) -> bytes:
+    """A stored document by its SHA-256, checked against that hash before it is handed out."""
+    digest = sha256.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise InvalidInput(f"'{sha256}' is not a SHA-256 (64 hexadecimal characters)")
+    with uow:
+        content = uow.documents.get(digest)
+    if content is None:
+        raise DocumentNotFound(
+            f"no document with SHA-256 {digest[:12]}… is stored here (only evidence and plans "
+            "are; other documents are recorded by hash only)"
+        )
+    if hashlib.sha256(content).hexdigest() != digest:
+        raise DocumentCorrupted(f"the stored document {digest[:12]}… does not match its hash")
+    return content
 
 
 def get_case(uow: UnitOfWork, reference: str) -> Case:
