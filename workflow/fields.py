@@ -35,6 +35,18 @@ def file_record(path: str | Path) -> dict[str, Any]:
     return {"name": nfc(p.name), "sha256": digest.hexdigest(), "bytes": size}
 
 
+def parse_amount(text: str) -> Decimal:
+    """A non-negative baht amount with at most two decimals ("1,500,000" is accepted)."""
+    try:
+        amount = Decimal(str(text).replace(",", "").strip())
+    except InvalidOperation:
+        raise ValueError("expected an amount such as 150000 or 150000.50") from None
+    exponent = amount.as_tuple().exponent
+    if not amount.is_finite() or amount < 0 or (isinstance(exponent, int) and exponent < -2):
+        raise ValueError("expected a non-negative amount with at most 2 decimals")
+    return amount.quantize(Decimal("0.01"))
+
+
 def parse_date(text: str) -> dt.date:
     """ISO date; a year of 2400 or more is read as Buddhist Era."""
     m = _DATE.match(text.strip())
@@ -90,13 +102,7 @@ def _scalar(spec: FieldSpec, raw: Any) -> Any:
             raise ValueError("expected a whole number")
         return int(text)
     if spec.type == "amount":
-        try:
-            amount = Decimal(text.replace(",", ""))
-        except InvalidOperation:
-            raise ValueError("expected an amount such as 15000 or 15000.50") from None
-        if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
-            raise ValueError("expected a non-negative amount with at most 2 decimals")
-        return f"{amount:.2f}"
+        return f"{parse_amount(text):.2f}"
     if spec.type == "choice":
         if text not in spec.choices:
             raise ValueError(f"expected one of {', '.join(spec.choices)}")

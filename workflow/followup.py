@@ -15,17 +15,18 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
 from states import nfc
 from states.reference import PROVINCES
 from workflow.catalog import engine_for_case
-from workflow.errors import CaseNotFound, InvalidInput, PermissionDenied
+from workflow.errors import InvalidInput, PermissionDenied
+from workflow.fields import parse_amount as parse_field_amount
 from workflow.model import Actor, AuditDraft, AuditRecord, Case
 from workflow.ports import UnitOfWork
-from workflow.services import advance_case, record_denial, system_actor
+from workflow.services import advance_case, find_case, record_denial, system_actor
 from workflow.thaidate import fiscal_year_be, fiscal_year_bounds, local_date
 
 ACTIVITY_KINDS = (
@@ -235,13 +236,6 @@ def record_activity(
     return advance_case(uow, actor, reference, "record_activity", fields, note, now, documents)
 
 
-def _case(uow: UnitOfWork, reference: str) -> Case:
-    case = uow.cases.get(reference.strip().upper())
-    if case is None:
-        raise CaseNotFound(f"no case '{reference}'")
-    return case
-
-
 def list_activities(
     uow: FollowupUnitOfWork,
     reference: str | None = None,
@@ -257,15 +251,11 @@ def list_activities(
 
 # ---------------------------------------------------------------------- plans and mechanisms
 def parse_amount(text: str) -> Decimal:
-    """A non-negative baht amount with at most two decimals ("1,500,000" is accepted)."""
+    """``workflow.fields.parse_amount``, refusing with a one-line ``InvalidInput``."""
     try:
-        amount = Decimal(str(text).replace(",", "").strip())
-    except InvalidOperation:
-        raise InvalidInput(f"'{text}' is not an amount such as 150000 or 150000.50") from None
-    exponent = amount.as_tuple().exponent
-    if not amount.is_finite() or amount < 0 or (isinstance(exponent, int) and exponent < -2):
-        raise InvalidInput(f"'{text}': expected a non-negative amount with at most 2 decimals")
-    return amount.quantize(Decimal("0.01"))
+        return parse_field_amount(text)
+    except ValueError as exc:
+        raise InvalidInput(f"'{text}': {exc}") from None
 
 
 def check_fiscal_year(fy: int) -> int:
@@ -303,7 +293,7 @@ def set_plan(
     budget = parse_amount(budget_thb)
     record, content = read_document(plan_file)
     with uow:
-        province = _case(uow, reference).province
+        province = find_case(uow, reference).province
     try:
         role = _role(actor, PLAN_ROLES, province, "set a plan")
     except PermissionDenied as refusal:
@@ -311,7 +301,7 @@ def set_plan(
         raise
     with uow:
         uow.lock()
-        case = _case(uow, reference)
+        case = find_case(uow, reference)
         if case.state in FINAL_STATES:
             raise InvalidInput(f"case {case.reference} is closed ('{case.state}')")
         uow.documents.put(record, content, now)

@@ -42,7 +42,8 @@ LABELS = ("sister", "friendship", "twin", "cooperation")
 _OFFICER_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
-def _case(uow: UnitOfWork, reference: str) -> Case:
+def find_case(uow: UnitOfWork, reference: str) -> Case:
+    """The case with *reference* (case-insensitive), inside the caller's transaction."""
     case = uow.cases.get(reference.strip().upper())
     if case is None:
         raise CaseNotFound(f"no case '{reference}'")
@@ -265,7 +266,7 @@ def advance_case(
     try:
         with uow:
             uow.lock()
-            case = _case(uow, reference)
+            case = find_case(uow, reference)
             fired = engine_for_case(case).fire(case, trigger, actor, fields, note, now)
             for document, content in documents:
                 uow.documents.put(document, content, now)
@@ -340,7 +341,7 @@ def get_document(uow: UnitOfWork, sha256: str) -> bytes:
 def get_case(uow: UnitOfWork, reference: str) -> Case:
     """One case by reference."""
     with uow:
-        return _case(uow, reference)
+        return find_case(uow, reference)
 
 
 def list_cases(
@@ -354,14 +355,14 @@ def list_cases(
 def available_actions(uow: UnitOfWork, actor: Actor, reference: str) -> list[Action]:
     """What the acting officer may do now on a case, with what each step needs."""
     with uow:
-        case = _case(uow, reference)
+        case = find_case(uow, reference)
         return engine_for_case(case).available_actions(case, actor)
 
 
 def case_history(uow: UnitOfWork, reference: str) -> tuple[Case, list[AuditRecord]]:
     """The case and every audit event on it, in order."""
     with uow:
-        case = _case(uow, reference)
+        case = find_case(uow, reference)
         return case, uow.audit.for_case(case.reference)
 
 
