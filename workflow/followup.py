@@ -19,9 +19,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from states import nfc
+from states import DEFAULT_PROCEDURE, nfc
 from states.reference import PROVINCES
-from workflow.catalog import engine_for_case
+from workflow.catalog import engine_for, engine_for_case
 from workflow.errors import InvalidInput, PermissionDenied
 from workflow.fields import parse_amount as parse_field_amount
 from workflow.model import Actor, AuditDraft, AuditRecord, Case
@@ -266,9 +266,11 @@ def check_fiscal_year(fy: int) -> int:
 
 
 def _role(actor: Actor, roles: Sequence[str], province: str, what: str) -> str:
-    national = {"moi_officer"}
+    """The role *actor* acts under; scoped roles (from the procedure's role list) only at home."""
+    definition = engine_for(DEFAULT_PROCEDURE).definition
     for role in roles:
-        if role in actor.roles and (role in national or actor.province == province):
+        scoped = definition.role(role).scoped
+        if role in actor.roles and (not scoped or actor.province == province):
             return role
     if any(r in actor.roles for r in roles):
         raise PermissionDenied(
