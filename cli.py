@@ -20,7 +20,6 @@ from states.aliases import resolve_province
 from states.reference import PROVINCES
 from store import DEFAULT_DB, SqlAlchemyUnitOfWork, database_errors, init_database, make_engine
 from store.demo import build_demo
-from store.followup import FollowupUnitOfWork
 from store.kpi import compute_kpis
 from workflow import followup as fu
 from workflow import importer, services
@@ -835,8 +834,8 @@ def diagram_case(
 # Activities, plans, provincial mechanisms, the daily sweep, KPI reports, imports.
 
 
-def _fuow(app: App) -> FollowupUnitOfWork:
-    return FollowupUnitOfWork(app.engine)
+def _fuow(app: App) -> SqlAlchemyUnitOfWork:
+    return app.uow()
 
 
 def _date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
@@ -859,13 +858,13 @@ def _province(_ctx: Any, _param: Any, value: str | None) -> str | None:
 
 @cli.group()
 def activity() -> None:
-    """Activities with the partner (recording one is the 'record_activity' step)."""
+    """Activities with the partner (recording one is a step of the case's procedure)."""
 
 
 @activity.command("add")
 @click.argument("reference")
 @click.option("--date", "day", required=True, callback=_date, help="YYYY-MM-DD (C.E. or B.E.).")
-@click.option("--kind", required=True, type=click.Choice(fu.ACTIVITY_KINDS))
+@click.option("--kind", required=True, help="Kind of activity (the choices: 'case actions').")
 @click.option("--title", required=True)
 @click.option("--partner-participated/--no-partner-participated", default=True, show_default=True)
 @click.option("--budget", default=None, help="Budget spent, THB.")

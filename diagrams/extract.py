@@ -210,7 +210,7 @@ def _edges(d: ProcedureDefinition, lang: Lang) -> tuple[Edge, ...]:
     open_label = TriggerLabel(
         trigger="open",
         lines=(_say(lang, "เปิดเรื่อง", "open"),),
-        roles=tuple(d.open_roles),
+        roles=d.action_roles("open"),
         kind="start",
     )
     add(START, d.initial, "start", open_label)

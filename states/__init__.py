@@ -3,17 +3,25 @@
 from states.errors import DefinitionError, InvalidDefinition, UnknownProcedure
 from states.loader import (
     DEFAULT_PROCEDURE,
+    PROCEDURES_ENV,
     LoadedDefinition,
     available_procedures,
+    load_all,
     load_file,
     load_procedure,
+    newest_definitions,
     parse_definition,
 )
 from states.schema import (
+    ACTIONS,
+    MEANINGS,
     PHASE_LABELS,
     PHASES,
     RETURN,
+    ActionName,
+    ActionSpec,
     FieldSpec,
+    Meaning,
     ProcedureDefinition,
     RoleSpec,
     Settings,
@@ -23,15 +31,21 @@ from states.schema import (
 from states.text import Label, nfc
 
 __all__ = [
+    "ACTIONS",
     "DEFAULT_PROCEDURE",
+    "MEANINGS",
     "PHASES",
     "PHASE_LABELS",
+    "PROCEDURES_ENV",
     "RETURN",
+    "ActionName",
+    "ActionSpec",
     "DefinitionError",
     "FieldSpec",
     "InvalidDefinition",
     "Label",
     "LoadedDefinition",
+    "Meaning",
     "ProcedureDefinition",
     "RoleSpec",
     "Settings",
@@ -39,8 +53,10 @@ __all__ = [
     "TransitionSpec",
     "UnknownProcedure",
     "available_procedures",
+    "load_all",
     "load_file",
     "load_procedure",
+    "newest_definitions",
     "nfc",
     "parse_definition",
 ]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import tomllib
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -14,6 +16,8 @@ from states.errors import InvalidDefinition, UnknownProcedure
 from states.schema import ProcedureDefinition
 
 DEFAULT_PROCEDURE = "provincial"
+#: A folder of procedure files (``NAME/vN.toml``) added to the shipped ones.
+PROCEDURES_ENV = "SISTERCITY_PROCEDURES"
 
 
 @dataclass(frozen=True)
@@ -29,17 +33,31 @@ def _procedures_root() -> Path:
     return Path(str(resources.files("states") / "procedures"))
 
 
+def _extra_roots() -> list[Path]:
+    value = os.environ.get(PROCEDURES_ENV, "")
+    return [Path(p) for p in value.split(os.pathsep) if p]
+
+
 def parse_definition(data: bytes, origin: str) -> LoadedDefinition:
-    """Parse TOML bytes into a checked definition; *origin* names the file in messages."""
+    """Parse TOML bytes into a checked definition; *origin* names the file in messages.
+
+    Validated once per process for the same bytes (keyed by their SHA-256).
+    """
+    digest = hashlib.sha256(data).hexdigest()
+    return LoadedDefinition(_validated(digest, data, origin), digest, origin)
+
+
+@cache
+def _validated(digest: str, data: bytes, origin: str) -> ProcedureDefinition:
+    del digest  # the cache key: the same bytes validate to the same definition
     try:
         raw = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InvalidDefinition(f"{origin}: not valid UTF-8 TOML: {exc}") from None
     try:
-        definition = ProcedureDefinition.model_validate(raw)
+        return ProcedureDefinition.model_validate(raw)
     except ValidationError as exc:
         raise InvalidDefinition(f"{origin}: {_one_line(exc)}") from None
-    return LoadedDefinition(definition, hashlib.sha256(data).hexdigest(), origin)
 
 
 def load_file(path: str | Path) -> LoadedDefinition:
@@ -52,19 +70,46 @@ def load_file(path: str | Path) -> LoadedDefinition:
     return parse_definition(data, str(p))
 
 
-def available_procedures() -> dict[str, list[int]]:
-    """Shipped procedures and their released versions, oldest first."""
-    found: dict[str, list[int]] = {}
-    root = _procedures_root()
-    for folder in sorted(root.iterdir()):
-        versions = sorted(int(f.stem[1:]) for f in folder.glob("v*.toml") if f.stem[1:].isdigit())
-        if versions:
-            found[folder.name] = versions
+def _files() -> dict[tuple[str, int], Path]:
+    """Every procedure file: the shipped ones, then those of ``SISTERCITY_PROCEDURES``."""
+    found: dict[tuple[str, int], Path] = {}
+    for root in (_procedures_root(), *_extra_roots()):
+        if root != _procedures_root() and not root.is_dir():
+            raise InvalidDefinition(f"{PROCEDURES_ENV}/--procedures: {root} is not a folder")
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+            for f in sorted(folder.glob("v*.toml")):
+                if not f.stem[1:].isdigit():
+                    continue
+                key = (folder.name, int(f.stem[1:]))
+                if key in found:
+                    raise InvalidDefinition(
+                        f"{f}: {key[0]} v{key[1]} is already defined by {found[key]}; a "
+                        "procedures folder adds procedures and versions, it never replaces one"
+                    )
+                found[key] = f
     return found
 
 
+def available_procedures() -> dict[str, list[int]]:
+    """Procedures (shipped and from ``SISTERCITY_PROCEDURES``) and their versions, oldest first."""
+    found: dict[str, list[int]] = {}
+    for name, version in sorted(_files()):
+        found.setdefault(name, []).append(version)
+    return found
+
+
+def load_all() -> list[LoadedDefinition]:
+    """Every version of every procedure, in name and version order."""
+    return [load_procedure(name, v) for name, vs in available_procedures().items() for v in vs]
+
+
+def newest_definitions() -> list[LoadedDefinition]:
+    """The newest version of every procedure: whose actions govern what is not a case's."""
+    return [load_procedure(name) for name in available_procedures()]
+
+
 def load_procedure(name: str = DEFAULT_PROCEDURE, version: int | None = None) -> LoadedDefinition:
-    """Load a shipped version; ``None`` means the newest one."""
+    """Load a version (shipped or from the procedures folder); ``None`` means the newest one."""
     known = available_procedures()
     if name not in known:
         raise UnknownProcedure(
@@ -75,7 +120,7 @@ def load_procedure(name: str = DEFAULT_PROCEDURE, version: int | None = None) ->
     if version not in known[name]:
         listed = ", ".join(str(v) for v in known[name])
         raise UnknownProcedure(f"procedure '{name}' has no version {version} (known: {listed})")
-    loaded = load_file(_procedures_root() / name / f"v{version}.toml")
+    loaded = load_file(_files()[(name, version)])
     if (loaded.definition.procedure, loaded.definition.version) != (name, version):
         raise InvalidDefinition(f"{loaded.path}: file declares a different procedure or version")
     return loaded

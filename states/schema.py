@@ -8,9 +8,9 @@ per step) is data here, and a new rule is a new version of the file, never a cod
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from states.graph import check_graph
 from states.text import Label, NFCStr
@@ -37,6 +37,38 @@ PHASE_LABELS: dict[str, Label] = {
 }
 FieldType = Literal["text", "date", "reference", "file", "integer", "amount", "choice"]
 TransitionKind = Literal["step", "revision", "branch", "amendment", "follow_up", "system"]
+
+#: What being in a state counts as, for the sweep, the indicators and the importer. The code reads
+#: these, never a state id:
+#:
+#: * ``established``: the relationship has been signed (an import in such a state needs its date);
+#: * ``follow_up``: a relationship being followed up: activities are recorded, the dormancy and
+#:   term clocks run, the sweep looks at it; entering it from outside starts the dormancy clock;
+#: * ``active`` / ``dormant``: the two sides of the active share;
+#: * ``ended``: the relationship has ended (expired, terminated): it is no longer in force.
+Meaning = Literal["established", "follow_up", "active", "dormant", "ended"]
+MEANINGS: tuple[Meaning, ...] = ("established", "follow_up", "active", "dormant", "ended")
+
+#: Actions that are not transitions; the definition names the roles allowed for each:
+#:
+#: * ``open``: open a case in the initial state; ``import``: import existing relationships;
+#: * ``plan``: set a relationship's yearly plan; ``mechanism``: record a province's mechanism;
+#: * ``head_export``: export (and sign) the audit log's head; ``officers``: register officers;
+#: * ``sweep``: the daily job (roles the system acts under); ``migrate``: move cases to another
+#:   version of their procedure.
+ActionName = Literal[
+    "open", "import", "plan", "mechanism", "head_export", "officers", "sweep", "migrate"
+]
+ACTIONS: tuple[ActionName, ...] = (
+    "open",
+    "import",
+    "plan",
+    "mechanism",
+    "head_export",
+    "officers",
+    "sweep",
+    "migrate",
+)
 
 #: A transition whose destination is this token returns the case to the state it left to enter
 #: the source state (suspension and resumption).
@@ -88,6 +120,38 @@ class RoleSpec(BaseModel):
     id: str = Field(pattern=_ID)
     label: Label
     scoped: bool = False
+    #: A role no officer may be given: the product acts under it (the daily sweep).
+    system: bool = False
+
+
+class ActionSpec(BaseModel):
+    """Who may take an action that is not a step of a case (see ``ACTIONS``)."""
+
+    model_config = _frozen()
+
+    roles: tuple[str, ...] = Field(min_length=1)
+
+
+class PartyLevel(BaseModel):
+    """A kind of Thai party a case of this procedure may have (e.g. a town municipality)."""
+
+    model_config = _frozen()
+
+    id: str = Field(pattern=_ID)
+    label: Label
+
+
+class ThaiParty(BaseModel):
+    """When present, a case names its Thai party (level and name) inside its province; when
+    absent, the Thai party is the province itself."""
+
+    model_config = _frozen()
+
+    levels: tuple[PartyLevel, ...] = Field(min_length=1)
+
+    def level(self, level_id: str) -> PartyLevel | None:
+        """The level with this id, or ``None``."""
+        return next((lv for lv in self.levels if lv.id == level_id), None)
 
 
 class FieldSpec(BaseModel):
@@ -119,6 +183,8 @@ class StateSpec(BaseModel):
     expected_days: int | None = Field(default=None, ge=1)
     #: Settings this state exists under (e.g. the MFA step only when MFA is consulted).
     when: dict[str, str | bool | int] = Field(default_factory=dict)
+    #: What being in this state counts as (``MEANINGS``).
+    counts_as: tuple[Meaning, ...] = ()
 
 
 class TransitionSpec(BaseModel):
@@ -140,6 +206,8 @@ class TransitionSpec(BaseModel):
     #: Settings this transition exists under, e.g. ``{cabinet_mode = "approve_before_signing"}``.
     when: dict[str, str | bool | int] = Field(default_factory=dict)
     note_required: bool = False
+    #: What the step does beyond moving the case, named from ``workflow.effects`` (like guards).
+    effects: tuple[str, ...] = ()
 
 
 class ProcedureDefinition(BaseModel):
@@ -153,9 +221,12 @@ class ProcedureDefinition(BaseModel):
     title: Label
     changes: NFCStr = ""
     initial: str
-    #: Roles that may open a case in the initial state.
-    open_roles: tuple[str, ...] = ("province_officer",)
+    #: Earlier texts of this same version whose rules this file repeats unchanged (it only adds
+    #: declarations of meaning); cases opened under them run under this file.
+    supersedes_sha256: tuple[str, ...] = ()
     settings: Settings = Settings()
+    actions: dict[ActionName, ActionSpec] = Field(default_factory=dict)
+    thai_party: ThaiParty | None = None
     roles: tuple[RoleSpec, ...]
     fields: tuple[FieldSpec, ...] = ()
     states: tuple[StateSpec, ...]
@@ -175,9 +246,32 @@ class ProcedureDefinition(BaseModel):
                 ],
                 return_token=RETURN,
             )
+            problems.extend(_variant_problems(self))
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def action_roles(self, action: str) -> tuple[str, ...]:
+        """The roles allowed to take *action* (none when the definition does not declare it)."""
+        spec = self.actions.get(action)  # type: ignore[call-overload]
+        return spec.roles if spec is not None else ()
+
+    def states_counting_as(self, meaning: Meaning) -> frozenset[str]:
+        """Ids of the states that count as *meaning*."""
+        return frozenset(s.id for s in self.states if meaning in s.counts_as)
+
+    def counts_as(self, state_id: str | None, meaning: Meaning) -> bool:
+        """Whether *state_id* counts as *meaning* (``False`` for an unknown or no state)."""
+        return state_id is not None and state_id in self.states_counting_as(meaning)
+
+    @property
+    def system_roles(self) -> frozenset[str]:
+        """Roles the product acts under, which no officer may hold."""
+        return frozenset(r.id for r in self.roles if r.system)
+
+    def transitions_with_effect(self, effect: str) -> tuple[TransitionSpec, ...]:
+        """The active transitions that have *effect*."""
+        return tuple(t for t in self.active_transitions if effect in t.effects)
 
     def _applies(self, when: dict[str, str | bool | int]) -> bool:
         values = self.settings.model_dump()
@@ -243,21 +337,24 @@ def _reference_problems(d: ProcedureDefinition) -> list[str]:
     state_ids = [s.id for s in d.states]
     role_ids = {r.id for r in d.roles}
     field_names = [f.name for f in d.fields]
-    settings = set(Settings.model_fields)
     for seen_name, ids in (("state", state_ids), ("field", field_names)):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             problems.append(f"duplicate {seen_name} ids: {', '.join(dupes)}")
-    for r in d.open_roles:
-        if r not in role_ids:
-            problems.append(f"open_roles: unknown role '{r}'")
+    for action, spec in d.actions.items():
+        for r in spec.roles:
+            if r not in role_ids:
+                problems.append(f"action '{action}': unknown role '{r}'")
+    if d.thai_party is not None:
+        level_ids = [lv.id for lv in d.thai_party.levels]
+        dupes = sorted({i for i in level_ids if level_ids.count(i) > 1})
+        if dupes:
+            problems.append(f"duplicate thai_party level ids: {', '.join(dupes)}")
     if d.initial not in state_ids:
         problems.append(f"initial state '{d.initial}' is not a declared state")
     triggers = {t.trigger for t in d.transitions} | {"open"}
     for state in d.states:
-        for k in state.when:
-            if k not in settings:
-                problems.append(f"state '{state.id}': unknown setting '{k}' in 'when'")
+        problems.extend(_when_problems(f"state '{state.id}'", state.when))
     if d.initial in state_ids and d.initial not in {s.id for s in d.active_states}:
         problems.append(f"initial state '{d.initial}' does not exist under these settings")
     for t in d.transitions:
@@ -272,12 +369,59 @@ def _reference_problems(d: ProcedureDefinition) -> list[str]:
         for f in (*t.requires, *t.optional):
             if f not in field_names:
                 problems.append(f"transition '{t.trigger}': unknown field '{f}'")
-        for k in t.when:
-            if k not in settings:
-                problems.append(f"transition '{t.trigger}': unknown setting '{k}' in 'when'")
+        problems.extend(_when_problems(f"transition '{t.trigger}'", t.when))
         for other in t.separate_from:
             if other not in triggers:
                 problems.append(
                     f"transition '{t.trigger}': separate_from names unknown trigger '{other}'"
                 )
+    return problems
+
+
+def _when_problems(owner: str, when: dict[str, str | bool | int]) -> list[str]:
+    """A ``when`` names known settings with values of the setting's type: a value that can never
+    equal the setting (``mfa_consultation = "yes"``) would silently switch the step off."""
+    problems: list[str] = []
+    for key, value in when.items():
+        info = Settings.model_fields.get(key)
+        if info is None:
+            problems.append(f"{owner}: unknown setting '{key}' in 'when'")
+            continue
+        try:
+            TypeAdapter[Any](info.annotation or Any).validate_python(value, strict=True)
+        except ValidationError:
+            problems.append(
+                f"{owner}: 'when' value {value!r} is not a valid {key} "
+                f"({_describe(info.annotation)})"
+            )
+    return problems
+
+
+def _describe(annotation: Any) -> str:
+    choices = get_args(annotation)
+    if choices and all(isinstance(c, str) for c in choices):
+        return "one of " + ", ".join(choices)
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _variant_problems(d: ProcedureDefinition) -> list[str]:
+    """A (source, trigger) pair declared more than once must be told apart by guards, and its
+    variants must allow the same roles and need the same fields: otherwise which variant moves
+    the case depends on whose guard fails, not on who acts."""
+    variants: dict[tuple[str, str], list[TransitionSpec]] = {}
+    for t in d.active_transitions:
+        for s in t.source:
+            variants.setdefault((s, t.trigger), []).append(t)
+    problems: list[str] = []
+    for (source, trigger), specs in sorted(variants.items()):
+        if len(specs) < 2:
+            continue
+        where = f"'{trigger}' from '{source}'"
+        if any(not t.guards for t in specs):
+            problems.append(f"{where} is declared {len(specs)} times; every variant needs guards")
+        if len({frozenset(t.roles) for t in specs}) > 1:
+            roles = " / ".join(",".join(t.roles) for t in specs)
+            problems.append(f"{where}: variants allow different roles ({roles})")
+        if len({(t.requires, t.optional, t.note_required) for t in specs}) > 1:
+            problems.append(f"{where}: variants need different fields")
     return problems

@@ -1,7 +1,5 @@
 """Persistence: SQLAlchemy tables, the unit of work, the chained audit log, migrations."""
 
-# Registers the audit-log projections (case facts, moves, activities) on every engine.
-import store.projections  # noqa: F401
 from store.database import (
     DEFAULT_DB,
     DatabaseUnavailable,

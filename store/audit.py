@@ -33,13 +33,13 @@ from store.repository import parse_utc
 from store.tables import AuditRow, CaseRow
 from store.unit_of_work import SqlAlchemyUnitOfWork
 from store.verify import COLUMNS
+from workflow.authorization import authorize, national_access, recorded_refusals
 from workflow.errors import InvalidInput
 from workflow.integrity import utc_text
 from workflow.model import Actor, AuditDraft, AuditRecord, EventKind
 from workflow.thaidate import BANGKOK
 
 ExportFormat = Literal["csv", "jsonl"]
-_AUDIT_ROLES = ("auditor", "admin")
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,10 @@ def export_head(
     record N, while the event is N+1 and states the same size and head in its fields. Both are
     taken under the head lock in one transaction, so no record can slip in between.
     """
-    with SqlAlchemyUnitOfWork(engine) as uow:
+    uow = SqlAlchemyUnitOfWork(engine)
+    access = national_access("head_export", verb="export the audit head")
+    with recorded_refusals(uow, actor, "head_export", None, now), uow:
+        role = authorize(actor, access)
         uow.lock()
         head = uow.audit.lock_head()
         document = HeadDocument(
@@ -81,7 +84,7 @@ def export_head(
                 source=None,
                 dest=None,
                 actor_id=actor.id,
-                actor_role=next((r for r in _AUDIT_ROLES if r in actor.roles), None),
+                actor_role=role,
                 os_user=actor.os_user,
                 occurred_at=now,
                 fields={"size": document.size, "head": document.head, "key": document.key},

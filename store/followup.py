@@ -1,7 +1,6 @@
-"""The follow-up repository and a unit of work that carries it.
+"""The follow-up repository: activities, plans, mechanisms and the facts the sweep reads.
 
-A subclass rather than a change to ``SqlAlchemyUnitOfWork``: the core unit of work stays what
-the procedure needs, and follow-up commands ask for this one.
+The unit of work (``store.unit_of_work``) carries it as ``uow.followup``.
 """
 
 from __future__ import annotations
@@ -9,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Self
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from store.projections import facts_value
 from store.repository import _case, parse_utc
 from store.tables import (
     ActivityRow,
@@ -23,8 +23,8 @@ from store.tables import (
     MechanismRow,
     PlanRow,
 )
-from store.unit_of_work import SqlAlchemyUnitOfWork
-from workflow.followup import Activity, CaseFacts, Mechanism, Plan
+from workflow.effects import Activity, CaseFacts
+from workflow.followup import Mechanism, Plan
 from workflow.integrity import utc_text
 from workflow.model import Case
 
@@ -42,23 +42,6 @@ def satang(amount: Decimal) -> int:
     return int(amount * 100)
 
 
-def facts_value(row: CaseFactsRow) -> CaseFacts:
-    """A stored facts row as the value the sweep reads."""
-    return CaseFacts(
-        reference=row.case_reference,
-        province=row.province,
-        established_on=_day(row.established_on),
-        signed_on=_day(row.signed_on),
-        signed_precision=row.signed_precision,
-        term_years=row.term_years,
-        expires_on=_day(row.expires_on),
-        last_activity_on=_day(row.last_activity_on),
-        follow_up_since=_day(row.follow_up_since),
-        ended_on=_day(row.ended_on),
-        imported_sha256=row.imported_sha256,
-    )
-
-
 def _document(sha: str | None, name: str | None, size: int | None) -> dict[str, Any] | None:
     if sha is None:
         return None
@@ -70,10 +53,6 @@ class SqlAlchemyFollowupRepository:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-
-    def facts(self, reference: str) -> CaseFacts | None:
-        row = self.session.get(CaseFactsRow, reference)
-        return facts_value(row) if row else None
 
     def cases_with_facts(self, states: Sequence[str]) -> list[tuple[Case, CaseFacts]]:
         query = (
@@ -215,14 +194,3 @@ class SqlAlchemyFollowupRepository:
             CaseFactsRow.established_on,
         ).outerjoin(CaseFactsRow, CaseFactsRow.case_reference == CaseRow.reference)
         return [(p, n, c, i, s) for p, n, c, i, s in self.session.execute(query)]
-
-
-class FollowupUnitOfWork(SqlAlchemyUnitOfWork):
-    """``SqlAlchemyUnitOfWork`` with ``followup``."""
-
-    followup: SqlAlchemyFollowupRepository
-
-    def __enter__(self) -> Self:
-        super().__enter__()
-        self.followup = SqlAlchemyFollowupRepository(self.session)
-        return self

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, case, distinct, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from states import ProcedureDefinition, load_procedure
+from states import ProcedureDefinition, load_all, load_procedure
 from states.reference import PROVINCES
 from store.repository import parse_utc
 from store.tables import ActivityRow, CaseFactsRow, CaseRow, MechanismRow, MoveRow, PlanRow
@@ -146,13 +146,16 @@ def compute_kpis(
             .where(in_force, scoped(CaseFactsRow.province))
             .group_by(CaseFactsRow.province)
         ).all()
-        now_counts = dict(
-            conn.execute(
-                select(CaseRow.state, func.count())
-                .where(CaseRow.state.in_(("active", "dormant")), scoped(CaseRow.province))
-                .group_by(CaseRow.state)
-            ).all()
-        )
+        now_counts: dict[str, int] = defaultdict(int)
+        for procedure, version, state, n in conn.execute(
+            select(CaseRow.procedure, CaseRow.version, CaseRow.state, func.count())
+            .where(scoped(CaseRow.province))
+            .group_by(CaseRow.procedure, CaseRow.version, CaseRow.state)
+        ):
+            counted = _definition(procedure, version)
+            for meaning in ("active", "dormant"):
+                if counted.counts_as(state, meaning):
+                    now_counts[meaning] += int(n)
 
         # 4. compliance over the year's judged transitions
         docs = dict(
@@ -212,16 +215,14 @@ def compute_kpis(
                 _thb(satang),
             )
         )  # fmt: skip
-    definition = load_procedure().definition
-    order = {s.id: i for i, s in enumerate(definition.states)}
+    labels: dict[str, tuple[int, str, str]] = {}
+    for loaded in load_all():
+        for i, spec in enumerate(loaded.definition.states):
+            labels.setdefault(spec.id, (i, spec.label.th, spec.label.en))
     times = []
-    for state in sorted(durations, key=lambda s: (order.get(s, 999), s)):
+    for state in sorted(durations, key=lambda s: (labels.get(s, (999, s, s))[0], s)):
         median, p90 = median_and_p90(durations[state])
-        try:
-            label = definition.state(state).label
-            th, en = label.th, label.en
-        except KeyError:
-            th = en = state
+        _, th, en = labels.get(state, (999, state, state))
         times.append(StateTime(state, th, en, len(durations[state]), median, p90))
     overdue.sort(key=lambda o: (-(o.days - o.expected_days), o.reference))
     return KpiReport(

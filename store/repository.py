@@ -50,6 +50,8 @@ def _case(row: CaseRow) -> Case:
         previous_state=row.previous_state,
         trigger_actors=dict(row.trigger_actors),
         row_version=row.row_version,
+        thai_party_level=row.thai_party_level,
+        thai_party_name=row.thai_party_name,
     )
 
 
@@ -94,6 +96,8 @@ class SqlAlchemyCaseRepository:
                 opened_by=case.opened_by,
                 state_since=utc_text(case.state_since),
                 trigger_actors=dict(case.trigger_actors),
+                thai_party_level=case.thai_party_level,
+                thai_party_name=case.thai_party_name,
             )
         )
 
@@ -105,6 +109,9 @@ class SqlAlchemyCaseRepository:
             )
         row.state = case.state
         row.previous_state = case.previous_state
+        row.procedure = case.procedure
+        row.version = case.version
+        row.definition_sha256 = case.definition_sha256
         row.state_since = utc_text(case.state_since)
         row.trigger_actors = dict(case.trigger_actors)
         # Every step bumps the version counter, even a self-loop that changes no column value,

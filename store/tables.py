@@ -62,6 +62,8 @@ class CaseRow(Base):
     state_since: Mapped[str] = mapped_column(String(32))
     trigger_actors: Mapped[dict[str, str]] = mapped_column(JSON)
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    thai_party_level: Mapped[str | None] = mapped_column(String(32))
+    thai_party_name: Mapped[str | None] = mapped_column(Text)
 
     __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012 - SQLAlchemy's own form
 
@@ -108,8 +110,9 @@ class AuditHeadRow(Base):
 
 
 # ---------------------------------------------------------------------- follow-up (0002)
-# Read models of the audit log (``case_facts``, ``moves``, ``activities``) are maintained by
-# ``store.projections`` in the same transaction as the audit record they derive from; ``plans``,
+# Read models of the audit log (``case_facts``, ``moves``, ``activities``) are written by the use
+# cases (``workflow.effects.project``, saved by ``store.projections``) in the same transaction as
+# the audit record they derive from; ``plans``,
 # ``mechanisms`` and ``documents`` are written by the follow-up use cases with their audit event.
 
 

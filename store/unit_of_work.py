@@ -1,4 +1,8 @@
-"""One session, one transaction: rolled back unless committed; driver errors translated."""
+"""One session, one transaction: rolled back unless committed; driver errors translated.
+
+One unit of work carries every repository: cases, officers, the audit log, documents, the read
+models of the log (``facts``) and the follow-up records (``followup``).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from store.database import WRITE_OPTION, make_session_factory
+from store.followup import SqlAlchemyFollowupRepository
+from store.projections import SqlAlchemyFactsRepository
 from store.repository import (
     SqlAlchemyAuditLog,
     SqlAlchemyCaseRepository,
@@ -37,6 +43,8 @@ class SqlAlchemyUnitOfWork:
     officers: SqlAlchemyOfficerRepository
     audit: SqlAlchemyAuditLog
     documents: SqlAlchemyDocumentStore
+    facts: SqlAlchemyFactsRepository
+    followup: SqlAlchemyFollowupRepository
     session: Session
 
     def __init__(self, engine: Engine) -> None:
@@ -49,6 +57,8 @@ class SqlAlchemyUnitOfWork:
         self.officers = SqlAlchemyOfficerRepository(self.session)
         self.audit = SqlAlchemyAuditLog(self.session)
         self.documents = SqlAlchemyDocumentStore(self.session)
+        self.facts = SqlAlchemyFactsRepository(self.session)
+        self.followup = SqlAlchemyFollowupRepository(self.session)
         return self
 
     def __exit__(

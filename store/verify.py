@@ -71,9 +71,12 @@ COLUMNS = (
     "prev_hash",
     "hash",
 )
-MOVING_KINDS = frozenset({"open", "import", "transition"})
-STILL_KINDS = frozenset({"denied", "plan", "mechanism"})
-CASELESS_KINDS = frozenset({"officer", "head_export"})
+MOVING_KINDS = frozenset({"open", "import", "transition", "migrate"})
+#: Kinds of case records that leave the case where it was.
+STILL_KINDS = frozenset({"denied", "plan"})
+#: Kinds never about a case; a ``denied`` record is about a case only when one was targeted.
+CASELESS_KINDS = frozenset({"officer", "head_export", "mechanism"})
+MAYBE_CASELESS_KINDS = frozenset({"denied"})
 NO_CHECKPOINT_WARNING = (
     "no checkpoint given: deleting the newest records, or restoring an older backup, cannot be "
     "ruled out; verify with --checkpoint FILE --key PUB from a signed 'audit head' export"
@@ -309,6 +312,13 @@ class _Case:
     initial: str = ""
     states: frozenset[str] = frozenset()
     known: bool = True
+    procedure: str = ""
+    #: The version in force at this point of the case (a migration changes it).
+    version: int | None = None
+
+    def use(self, procedure: str, version: int) -> None:
+        self.edges, self.initial, self.states = procedure_edges(procedure, version)
+        self.procedure, self.version = procedure, version
 
 
 @dataclass
@@ -334,21 +344,22 @@ class _Walk:
             if info is None:
                 walk.known = False
                 self.findings.add(seq, "case", f"case {reference} has records but no case row")
-            else:
-                try:
-                    walk.edges, walk.initial, walk.states = procedure_edges(
-                        info.procedure, info.version
-                    )
-                except Exception as exc:  # an unknown or broken definition is a finding
-                    walk.known = False
-                    self.findings.add(
-                        seq,
-                        "case",
-                        f"case {reference}: procedure {info.procedure} v{info.version} "
-                        f"cannot be loaded ({type(exc).__name__})",
-                    )
             self.case_walks[reference] = walk
         return walk
+
+    def use_version(self, walk: _Case, seq: int, reference: str, procedure: Any,
+                    version: Any) -> None:  # fmt: skip
+        """Check the case's records from here on against *procedure* *version*."""
+        try:
+            walk.use(str(procedure), int(version))
+        except Exception as exc:  # an unknown or broken definition is a finding
+            walk.known = False
+            self.findings.add(
+                seq,
+                "case",
+                f"case {reference}: procedure {procedure} v{version} cannot be loaded "
+                f"({type(exc).__name__})",
+            )
 
     def record(self, row: Sequence[Any]) -> None:
         f = self.findings
@@ -463,7 +474,7 @@ class _Walk:
         ):
             f.add(seq, "head_export", "the exported size/head is not the record before it")
         if reference is None:
-            if kind not in CASELESS_KINDS:
+            if kind not in CASELESS_KINDS and kind not in MAYBE_CASELESS_KINDS:
                 f.add(seq, "kind", f"a '{kind}' record without a case")
             if case_seq is not None:
                 f.add(seq, "case_seq", "set on a record without a case")
@@ -472,6 +483,16 @@ class _Walk:
             f.add(seq, "kind", f"'{kind}' is not a kind of case record")
             return
         walk = self.case_walk(reference, seq)
+        fields = parsed if isinstance(parsed, dict) else {}
+        if walk.known and walk.version is None and kind in {"open", "import"}:
+            info = self.cases.get(reference)
+            self.use_version(
+                walk,
+                seq,
+                reference,
+                fields.get("procedure", info.procedure if info else None),
+                fields.get("version", info.version if info else None),
+            )
         if case_seq != walk.last_case_seq + 1:
             f.add(
                 seq,
@@ -479,7 +500,13 @@ class _Walk:
                 f"case {reference}: #{case_seq} follows #{walk.last_case_seq}",
             )
         walk.last_case_seq = case_seq if isinstance(case_seq, int) else walk.last_case_seq + 1
+        if walk.known and walk.version is None:
+            f.add(seq, "transition", f"case {reference}: a '{kind}' record before it was opened")
+            walk.known = False
         if not walk.known:
+            return
+        if kind == "migrate":
+            self._migration(walk, row, seq, fields)
             return
         if kind in STILL_KINDS:
             if dest is not None:
@@ -516,6 +543,51 @@ class _Walk:
         walk.state = dest
         walk.last_move_seq = seq
 
+    def _migration(
+        self, walk: _Case, row: Sequence[Any], seq: int, fields: Mapping[str, Any]
+    ) -> None:
+        """A migration: checked against the version it leaves, then the case runs under the new
+        one; its state (and resume target) go where the recorded mapping, or the same id, says."""
+        problem = _migration_problem(walk, row, fields)
+        if problem is not None:
+            self.findings.add(seq, "transition", problem)
+        mapping = fields.get("map") if isinstance(fields.get("map"), dict) else {}
+        self.use_version(walk, seq, str(row[4]), walk.procedure, fields.get("to_version"))
+        if not walk.known:
+            return
+        expected = _map_state(walk.state, mapping or {}, walk.states)
+        if row[8] != expected:
+            self.findings.add(
+                seq,
+                "transition",
+                f"case {row[4]}: migrated to '{row[8]}' where its mapping leads to '{expected}'",
+            )
+        walk.previous = _map_state(walk.previous, mapping or {}, walk.states)
+        walk.state = row[8]
+        walk.last_move_seq = seq
+
+
+def _map_state(
+    state: str | None, mapping: Mapping[str, Any], states: frozenset[str]
+) -> str | None:
+    """Where a migration takes *state*: its mapping, else the same id if the new version has it."""
+    if state is None:
+        return None
+    target = mapping.get(state, state)
+    return target if isinstance(target, str) and target in states else None
+
+
+def _migration_problem(walk: _Case, row: Sequence[Any], fields: Mapping[str, Any]) -> str | None:
+    source, reference = row[7], row[4]
+    if fields.get("procedure") != walk.procedure or fields.get("from_version") != walk.version:
+        return (
+            f"case {reference}: migration from {fields.get('procedure')} "
+            f"v{fields.get('from_version')}, but it ran under {walk.procedure} v{walk.version}"
+        )
+    if source != walk.state:
+        return f"case {reference}: migration from '{source}' but it was in '{walk.state}'"
+    return None
+
 
 def verify_rows(
     rows: Iterable[Sequence[Any]],
@@ -546,6 +618,13 @@ def verify_rows(
         case_walk = walk.case_walks.get(reference)
         if case_walk is None:
             findings.add(None, "case", f"case {reference} has no audit records")
+        elif case_walk.known and case_walk.version not in (None, info.version):
+            findings.add(
+                case_walk.last_move_seq,
+                "version",
+                f"case {reference} runs under v{info.version} but its records under "
+                f"v{case_walk.version}",
+            )
         elif case_walk.known and case_walk.state != info.state:
             findings.add(
                 case_walk.last_move_seq,

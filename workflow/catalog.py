@@ -19,7 +19,8 @@ def engine_for(procedure: str, version: int | None = None) -> ProcedureEngine:
 def engine_for_case(case: Case) -> ProcedureEngine:
     """The engine of the version the case was opened under, refusing an edited released file."""
     engine = engine_for(case.procedure, case.version)
-    if engine.loaded.sha256 != case.definition_sha256:
+    accepted = (engine.loaded.sha256, *engine.definition.supersedes_sha256)
+    if case.definition_sha256 not in accepted:
         raise DefinitionMismatch(
             f"case {case.reference} was opened under {case.procedure} v{case.version} "
             f"with SHA-256 {case.definition_sha256[:12]}…, but the file now hashes to "

@@ -16,11 +16,12 @@ from typing import Any
 from transitions import Machine
 
 from states import RETURN, LoadedDefinition, ProcedureDefinition, TransitionSpec
+from workflow.authorization import Access, authorize
+from workflow.effects import effect_problems
 from workflow.errors import (
     GuardRejected,
     InvalidInput,
     PermissionDenied,
-    SegregationOfDuties,
     TransitionNotAllowed,
     UnknownTrigger,
 )
@@ -45,6 +46,8 @@ class Fired:
     dest: str
     role: str
     fields: dict[str, Any]
+    #: The transition that moved the case (of several variants, the one whose guards held).
+    spec: TransitionSpec
 
 
 class ProcedureEngine:
@@ -56,6 +59,9 @@ class ProcedureEngine:
         missing = unknown_guards(self.definition)
         if missing:
             raise InvalidInput(f"definition names guards this version lacks: {', '.join(missing)}")
+        problems = effect_problems(self.definition)
+        if problems:
+            raise InvalidInput(f"{loaded.path}: {'; '.join(problems)}")
         self._specs: dict[tuple[str, str], list[TransitionSpec]] = {}
         config: list[dict[str, Any]] = []
         for spec in self.definition.active_transitions:
@@ -95,8 +101,8 @@ class ProcedureEngine:
 
     # ------------------------------------------------------------------ queries
     def allowed_triggers(self, state: str) -> list[str]:
-        """Triggers that exist from *state*, whoever may fire them."""
-        return sorted({t for (s, t) in self._specs if s == state})
+        """Triggers that exist from *state*, whoever may fire them (as the machine has them)."""
+        return sorted(self._machine.get_triggers(state))
 
     def spec_for(self, case: Case, trigger: str) -> TransitionSpec:
         """The transition *trigger* means from the case's state, or a refusal saying why not."""
@@ -114,32 +120,26 @@ class ProcedureEngine:
             )
         return specs[0]
 
+    def access(self, case: Case, spec: TransitionSpec) -> Access:
+        """What firing *spec* on *case* needs: its roles, their scope, segregation of duties."""
+        excluded: dict[str, str] = {}
+        for other in reversed(spec.separate_from):
+            previous = case.opened_by if other == "open" else case.trigger_actors.get(other)
+            if previous is not None:
+                excluded[previous] = (
+                    "opened this case" if other == "open" else f"made '{other}' on this case"
+                )
+        return Access(
+            action=spec.trigger,
+            roles=spec.roles,
+            scoped=frozenset(r for r in spec.roles if self.definition.role(r).scoped),
+            province=case.province,
+            excluded=excluded,
+        )
+
     def role_for(self, case: Case, spec: TransitionSpec, actor: Actor) -> str:
         """The role the actor fires *spec* under; refuses on role, scope and segregation."""
-        held = [r for r in spec.roles if r in actor.roles]
-        if not held:
-            raise PermissionDenied(
-                f"officer '{actor.id}' may not '{spec.trigger}': needs role "
-                f"{' or '.join(spec.roles)}"
-            )
-        in_scope = [
-            r
-            for r in held
-            if not self.definition.role(r).scoped or actor.province == case.province
-        ]
-        if not in_scope:
-            raise PermissionDenied(
-                f"officer '{actor.id}' ({actor.province or 'no province'}) may not act on "
-                f"case {case.reference} of {case.province}"
-            )
-        for other in spec.separate_from:
-            previous = case.opened_by if other == "open" else case.trigger_actors.get(other)
-            if previous == actor.id:
-                what = "opened this case" if other == "open" else f"made '{other}' on this case"
-                raise SegregationOfDuties(
-                    f"officer '{actor.id}' {what} and so may not also '{spec.trigger}'"
-                )
-        return in_scope[0]
+        return authorize(actor, self.access(case, spec))
 
     def available_actions(self, case: Case, actor: Actor) -> list[Action]:
         """What this officer may do now, with the fields each step needs."""
@@ -187,16 +187,26 @@ class ProcedureEngine:
         moved = self._machine.events[trigger].trigger(
             subject, ctx=ctx, previous=case.previous_state
         )
+        variants = self._specs[(case.state, trigger)]
         if not moved:
             failed = [
                 f"{name}: {reason}"
-                for name in spec.guards
+                for variant in variants
+                for name in variant.guards
                 if (reason := GUARDS[name](ctx)) is not None
             ]
             if spec.dest == RETURN and not failed:
                 failed = ["no recorded state to return to"]
             raise GuardRejected(trigger, failed or ["a rule of the procedure does not hold"])
         dest = subject.state
+        fired_spec = next(
+            (
+                v
+                for v in variants
+                if v.dest in (dest, RETURN) and all(GUARDS[g](ctx) is None for g in v.guards)
+            ),
+            spec,
+        )
         changed = dest != case.state
         new_case = replace(
             case,
@@ -205,7 +215,7 @@ class ProcedureEngine:
             state_since=now if changed else case.state_since,
             trigger_actors={**case.trigger_actors, trigger: actor.id},
         )
-        return Fired(new_case, case.state, dest, role, values)
+        return Fired(new_case, case.state, dest, role, values, fired_spec)
 
 
 def _guard_condition(name: str) -> Any:

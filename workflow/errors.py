@@ -39,6 +39,9 @@ class TransitionNotAllowed(WorkflowError):
 class PermissionDenied(WorkflowError):
     """The officer lacks the role, or acts outside their province."""
 
+    #: The step or action refused (set by ``workflow.authorization.authorize``).
+    action: str | None = None
+
 
 class SegregationOfDuties(PermissionDenied):
     """The officer already acted on the other side of this decision."""

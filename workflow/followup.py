@@ -1,7 +1,8 @@
 """Follow-up after signing: activities, yearly plans and budgets, provincial mechanisms, the sweep.
 
-Recording an activity is the procedure's ``record_activity`` transition (audited like every
-other step, and it moves a dormant relationship back to active). Plans and mechanisms are facts
+Recording an activity is the step with the ``activity`` effect from the case's state (audited like
+every other step; in the provincial procedure it moves a dormant relationship back to active).
+Plans and mechanisms are facts
 about a relationship or a province, not steps, so they are audited as ``plan`` and ``mechanism``
 events without a destination. Documents are copied into the database's content-addressed store
 (``documents``, keyed by SHA-256) in the same transaction as the record that cites them: one
@@ -17,70 +18,29 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from states import DEFAULT_PROCEDURE, nfc
+from states import ProcedureDefinition, load_all, nfc
 from states.reference import PROVINCES
-from workflow.catalog import engine_for, engine_for_case
-from workflow.errors import InvalidInput, PermissionDenied
+from workflow.authorization import access_for, authorize, national_access, recorded_refusals
+from workflow.catalog import engine_for_case
+from workflow.effects import Activity, CaseFacts
+from workflow.errors import InvalidInput, TransitionNotAllowed
 from workflow.fields import parse_amount as parse_field_amount
 from workflow.model import Actor, AuditDraft, AuditRecord, Case
 from workflow.ports import UnitOfWork
-from workflow.services import advance_case, find_case, record_denial, system_actor
+from workflow.services import find_case, fire_and_record, system_actor
 from workflow.thaidate import fiscal_year_be, fiscal_year_bounds, local_date
 
-ACTIVITY_KINDS = (
-    "visit",
-    "meeting",
-    "exchange",
-    "training",
-    "trade",
-    "culture",
-    "online",
-    "other",
-)
-#: Roles that may set a relationship's yearly plan (scoped roles: their own province only).
-PLAN_ROLES = ("province_officer", "province_head", "governor")
-#: Roles that may record a provincial mechanism; ``moi_officer`` records it for any province.
-MECHANISM_ROLES = ("province_officer", "province_head", "governor", "moi_officer")
+__all__ = ["Activity", "CaseFacts"]
+
+#: The unit of work the follow-up use cases take (one carries every repository).
+FollowupUnitOfWork = UnitOfWork
+
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
-FINAL_STATES = frozenset({"expired", "terminated", "rejected", "withdrawn"})
 
 
 # ---------------------------------------------------------------------- values
-@dataclass(frozen=True)
-class CaseFacts:
-    """Dates the sweep and the KPIs need (see ``store.projections`` for how each is kept)."""
-
-    reference: str
-    province: str
-    established_on: dt.date | None = None
-    signed_on: dt.date | None = None
-    signed_precision: str | None = None
-    term_years: int | None = None
-    expires_on: dt.date | None = None
-    last_activity_on: dt.date | None = None
-    follow_up_since: dt.date | None = None
-    ended_on: dt.date | None = None
-    imported_sha256: str | None = None
-
-
-@dataclass(frozen=True)
-class Activity:
-    """An activity with the partner, as recorded by ``record_activity``."""
-
-    audit_seq: int
-    case_reference: str
-    province: str
-    activity_date: dt.date
-    fiscal_year: int
-    kind: str
-    title: str
-    partner_participated: bool
-    budget_thb: Decimal | None
-    evidence_count: int
-
-
 @dataclass(frozen=True)
 class Plan:
     """The action plan and budget of a relationship for one Thai fiscal year."""
@@ -143,42 +103,6 @@ class SweepReport:
     overdue: tuple[Overdue, ...]
 
 
-# ---------------------------------------------------------------------- ports
-class FollowupRepository(Protocol):
-    """Follow-up reads and writes; ``store.followup`` implements it."""
-
-    def facts(self, reference: str) -> CaseFacts | None: ...
-
-    def cases_with_facts(self, states: Sequence[str]) -> list[tuple[Case, CaseFacts]]: ...
-
-    def last_event_at(self, references: Sequence[str]) -> dict[str, dt.datetime]: ...
-
-    def activities(
-        self, reference: str | None, fiscal_year: int | None, province: str | None
-    ) -> list[Activity]: ...
-
-    def save_plan(self, plan: Plan) -> None: ...
-
-    def plans(
-        self, reference: str | None, fiscal_year: int | None, province: str | None
-    ) -> list[Plan]: ...
-
-    def save_mechanism(self, mechanism: Mechanism) -> None: ...
-
-    def mechanisms(self, province: str | None) -> list[Mechanism]: ...
-
-    def identity_rows(self) -> list[tuple[str, str, str, str, str | None]]:
-        """(province, partner name, country, instrument, first signing date) of every case."""
-        ...
-
-
-class FollowupUnitOfWork(UnitOfWork, Protocol):
-    """The unit of work with the follow-up repository."""
-
-    @property
-    def followup(self) -> FollowupRepository: ...
-
-
 # ---------------------------------------------------------------------- documents
 def read_document(path: str | Path) -> tuple[dict[str, Any], bytes]:
     """The audit record of a document (name, SHA-256, size) and its bytes."""
@@ -221,7 +145,7 @@ def record_activity(
     note: str,
     now: dt.datetime,
 ) -> AuditRecord:
-    """Fire ``record_activity`` with its evidence stored, all in one transaction."""
+    """Fire the case's step with the ``activity`` effect, evidence stored, in one transaction."""
     fields: dict[str, Any] = {
         "activity_date": activity.activity_date.isoformat(),
         "activity_kind": activity.kind,
@@ -233,7 +157,26 @@ def record_activity(
     documents = _documents(evidence)
     if documents:
         fields["evidence"] = [record for record, _ in documents]
-    return advance_case(uow, actor, reference, "record_activity", fields, note, now, documents)
+    with recorded_refusals(uow, actor, "activity", reference, now), uow:
+        uow.lock()
+        case = find_case(uow, reference)
+        trigger = step_with_effect(engine_for_case(case).definition, case, "activity")
+        record = fire_and_record(uow, case, trigger, actor, fields, nfc(note), now, documents)
+        uow.commit()
+        return record
+
+
+def step_with_effect(definition: ProcedureDefinition, case: Case, effect: str) -> str:
+    """The trigger of the step with *effect* from the case's state, or a refusal saying where
+    such a step exists."""
+    for spec in definition.transitions_with_effect(effect):
+        if case.state in spec.source:
+            return spec.trigger
+    states = sorted({s for t in definition.transitions_with_effect(effect) for s in t.source})
+    raise TransitionNotAllowed(
+        f"case {case.reference} is in '{case.state}'; this is possible only in "
+        f"{', '.join(states) or 'no state of its procedure'}"
+    )
 
 
 def list_activities(
@@ -265,21 +208,6 @@ def check_fiscal_year(fy: int) -> int:
     return fy
 
 
-def _role(actor: Actor, roles: Sequence[str], province: str, what: str) -> str:
-    """The role *actor* acts under; scoped roles (from the procedure's role list) only at home."""
-    definition = engine_for(DEFAULT_PROCEDURE).definition
-    for role in roles:
-        scoped = definition.role(role).scoped
-        if role in actor.roles and (not scoped or actor.province == province):
-            return role
-    if any(r in actor.roles for r in roles):
-        raise PermissionDenied(
-            f"officer '{actor.id}' ({actor.province or 'no province'}) may not {what} "
-            f"for {province}"
-        )
-    raise PermissionDenied(f"officer '{actor.id}' may not {what}: needs role {' or '.join(roles)}")
-
-
 def set_plan(
     uow: FollowupUnitOfWork,
     actor: Actor,
@@ -294,17 +222,12 @@ def set_plan(
     check_fiscal_year(fiscal_year)
     budget = parse_amount(budget_thb)
     record, content = read_document(plan_file)
-    with uow:
-        province = find_case(uow, reference).province
-    try:
-        role = _role(actor, PLAN_ROLES, province, "set a plan")
-    except PermissionDenied as refusal:
-        record_denial(uow, actor, reference, "set_plan", str(refusal), now)
-        raise
-    with uow:
+    with recorded_refusals(uow, actor, "plan", reference, now), uow:
         uow.lock()
         case = find_case(uow, reference)
-        if case.state in FINAL_STATES:
+        definition = engine_for_case(case).definition
+        role = authorize(actor, access_for([definition], "plan", case.province, "set a plan"))
+        if definition.state(case.state).final:
             raise InvalidInput(f"case {case.reference} is closed ('{case.state}')")
         uow.documents.put(record, content, now)
         audit = uow.audit.append(
@@ -365,12 +288,9 @@ def set_mechanism(
     if order_date > local_date(now):
         raise InvalidInput(f"order date {order_date} is in the future")
     document = read_document(order_file) if order_file else None
-    try:
-        role = _role(actor, MECHANISM_ROLES, province, "record a mechanism")
-    except PermissionDenied as refusal:
-        record_denial(uow, actor, province, "set_mechanism", str(refusal), now)
-        raise
-    with uow:
+    access = national_access("mechanism", province, "record a mechanism")
+    with recorded_refusals(uow, actor, "mechanism", province, now), uow:
+        role = authorize(actor, access)
         uow.lock()
         fields: dict[str, Any] = {
             "province": province,
@@ -474,50 +394,41 @@ def sweep(uow: FollowupUnitOfWork, as_of: dt.date, now: dt.datetime) -> SweepRep
     if as_of > today:
         raise InvalidInput(f"--as-of {as_of} is in the future (today is {today})")
     system = system_actor()
+    following = sorted(
+        {s for x in load_all() for s in x.definition.states_counting_as("follow_up")}
+    )
     fired: list[SweepAction] = []
     with uow:
         uow.lock()
         due: list[tuple[Case, str, str]] = []
-        for case, facts in uow.followup.cases_with_facts(("active", "dormant")):
-            engine = engine_for_case(case)
-            rule = expiry_rule(facts, as_of)
-            if rule is not None:
-                due.append((case, "expire", rule))
+        for case, facts in uow.followup.cases_with_facts(following):
+            definition = engine_for_case(case).definition
+            if not definition.counts_as(case.state, "follow_up"):
                 continue
-            years = engine.definition.settings.dormancy_fiscal_years
-            if case.state == "active":
-                rule = dormancy_rule(facts, years, as_of)
-                if rule is not None:
-                    due.append((case, "mark_dormant", rule))
+            expire = _sweep_step(definition, case, "expire")
+            rule = expiry_rule(facts, as_of) if expire else None
+            if expire and rule is not None:
+                due.append((case, expire, rule))
+                continue
+            dormant = _sweep_step(definition, case, "go_dormant")
+            years = definition.settings.dormancy_fiscal_years
+            rule = dormancy_rule(facts, years, as_of) if dormant else None
+            if dormant and rule is not None:
+                due.append((case, dormant, rule))
         last = uow.followup.last_event_at([c.reference for c, _, _ in due])
         for case, trigger, rule in due:
             at = now
             previous = last.get(case.reference)
             if previous is not None and at <= previous:
                 at = previous + dt.timedelta(microseconds=1)
-            result = engine_for_case(case).fire(case, trigger, system, {"rule": rule}, "", at)
-            uow.cases.update(result.case)
-            record = uow.audit.append(
-                AuditDraft(
-                    kind="transition",
-                    case_reference=case.reference,
-                    trigger=trigger,
-                    source=result.source,
-                    dest=result.dest,
-                    actor_id=system.id,
-                    actor_role=result.role,
-                    os_user=None,
-                    occurred_at=at,
-                    fields=result.fields,
-                )
-            )
+            record = fire_and_record(uow, case, trigger, system, {"rule": rule}, "", at)
             fired.append(
                 SweepAction(
                     case.reference,
                     case.province,
                     trigger,
-                    result.source,
-                    result.dest,
+                    record.source or "",
+                    record.dest or "",
                     rule,
                     record.seq,
                 )
@@ -525,6 +436,14 @@ def sweep(uow: FollowupUnitOfWork, as_of: dt.date, now: dt.datetime) -> SweepRep
         overdue = _overdue(uow.cases.list(), as_of)
         uow.commit()
     return SweepReport(as_of, tuple(fired), tuple(overdue))
+
+
+def _sweep_step(definition: ProcedureDefinition, case: Case, effect: str) -> str | None:
+    """The trigger of the system step with *effect* from the case's state, if there is one."""
+    return next(
+        (t.trigger for t in definition.transitions_with_effect(effect) if case.state in t.source),
+        None,
+    )
 
 
 def time_in_step(case: Case, as_of: dt.date) -> Overdue | None:

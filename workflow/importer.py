@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from states import DEFAULT_PROCEDURE, nfc
 from states.aliases import resolve_province
 from states.reference import COUNTRIES
+from workflow.authorization import access_for, authorize, recorded_refusals
 from workflow.catalog import engine_for
-from workflow.errors import InvalidInput, PermissionDenied
+from workflow.errors import InvalidInput
 from workflow.followup import FollowupUnitOfWork
 from workflow.model import Actor, NewCase
 from workflow.services import INSTRUMENTS, LABELS, create_case
@@ -43,11 +44,6 @@ COLUMNS = (
     "signed_on",
     "status",
     "source",
-)
-IMPORT_ROLES = ("moi_officer", "moi_director")
-#: States a relationship reaches only after signing: an import in one of them needs a date.
-SIGNED_STATES = frozenset(
-    {"signed", "active", "dormant", "renewal_in_progress", "expired", "terminated"}
 )
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
@@ -162,7 +158,10 @@ def parse_csv(data: bytes, today: dt.date, procedure: str = DEFAULT_PROCEDURE) -
     if missing:
         raise ImportRejected([RowProblem(1, "header", f"missing column(s) {', '.join(missing)}")])
     reader.fieldnames = header
-    states = {s.id for s in engine_for(procedure).definition.states}
+    definition = engine_for(procedure).definition
+    states = {s.id for s in definition.states}
+    #: States a relationship reaches only after signing: an import in one of them needs a date.
+    signed_states = definition.states_counting_as("established")
     rows: list[ImportRow] = []
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
@@ -174,7 +173,7 @@ def parse_csv(data: bytes, today: dt.date, procedure: str = DEFAULT_PROCEDURE) -
         if None in raw:
             problems.append(RowProblem(line, "row", "more values than columns"))
             continue
-        row, row_problems = _check_row(line, values, states, today)
+        row, row_problems = _check_row(line, values, states, signed_states, today)
         problems.extend(row_problems)
         if row is not None:
             first = seen.setdefault(row.identity, line)
@@ -187,7 +186,7 @@ def parse_csv(data: bytes, today: dt.date, procedure: str = DEFAULT_PROCEDURE) -
 
 
 def _check_row(
-    line: int, v: dict[str, str], states: set[str], today: dt.date
+    line: int, v: dict[str, str], states: set[str], signed_states: frozenset[str], today: dt.date
 ) -> tuple[ImportRow | None, list[RowProblem]]:
     problems: list[RowProblem] = []
 
@@ -223,7 +222,7 @@ def _check_row(
     status = v["status"]
     if status not in states:
         bad("status", f"unknown status '{status}' (a state id of the procedure)")
-    elif status in SIGNED_STATES and not v["signed_on"]:
+    elif status in signed_states and not v["signed_on"]:
         bad("signed_on", f"required for status '{status}'")
     if problems or province is None or instrument is None or label is None:
         return None, problems
@@ -256,15 +255,12 @@ def import_relationships(
     procedure: str = DEFAULT_PROCEDURE,
 ) -> ImportResult:
     """Check the whole file, then create the new relationships in one transaction."""
-    roles = [r for r in IMPORT_ROLES if r in actor.roles]
-    if not roles:
-        raise PermissionDenied(
-            f"officer '{actor.id}' may not import relationships: needs role "
-            f"{' or '.join(IMPORT_ROLES)}"
-        )
+    engine = engine_for(procedure)
+    access = access_for([engine.definition], "import", verb="import relationships")
+    with recorded_refusals(uow, actor, "import", None, now):
+        role = authorize(actor, access)
     digest = hashlib.sha256(data).hexdigest()
     rows = parse_csv(data, local_date(now), procedure)
-    engine = engine_for(procedure)
     created: list[tuple[int, str]] = []
     skipped: list[int] = []
     with uow:
@@ -291,7 +287,7 @@ def import_relationships(
                 new,
                 row.status,
                 actor,
-                roles[0],
+                role,
                 now,
                 kind="import",
                 fields={

@@ -15,8 +15,17 @@ SYSTEM_ACTOR = "system"
 
 #: ``plan`` and ``mechanism`` record follow-up facts (a fiscal year's action plan and budget, a
 #: provincial committee order); like ``denied`` they carry no ``dest`` and never move a case.
+#: ``migrate`` moves a case to another version of its procedure (naming both files' hashes).
 EventKind = Literal[
-    "open", "transition", "denied", "import", "head_export", "officer", "plan", "mechanism"
+    "open",
+    "transition",
+    "denied",
+    "import",
+    "head_export",
+    "officer",
+    "plan",
+    "mechanism",
+    "migrate",
 ]
 
 
@@ -54,6 +63,9 @@ class Case:
     #: Who last fired each trigger; kept on the case so segregation checks need no history scan.
     trigger_actors: Mapping[str, str] = field(default_factory=dict)
     row_version: int = 1
+    #: The Thai party when it is not the province itself (a municipality, a PAO, Pattaya …).
+    thai_party_level: str | None = None
+    thai_party_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,8 @@ class NewCase:
     partner_level: str
     instrument: str
     label: str
+    thai_party_level: str | None = None
+    thai_party_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
+from workflow.effects import Activity, CaseFacts, Projected
 from workflow.model import Actor, AuditDraft, AuditRecord, Case
+
+if TYPE_CHECKING:
+    from workflow.followup import Mechanism, Plan
 
 Clock = Callable[[], dt.datetime]
 
@@ -56,6 +60,40 @@ class DocumentStore(Protocol):
     def get(self, sha256: str) -> bytes | None: ...
 
 
+class FactsRepository(Protocol):
+    """The read models of the log (facts, moves, activities), written by the use cases."""
+
+    def get(self, reference: str) -> CaseFacts | None: ...
+
+    def save(self, projected: Projected) -> None: ...
+
+
+class FollowupRepository(Protocol):
+    """Follow-up reads and writes."""
+
+    def cases_with_facts(self, states: Sequence[str]) -> list[tuple[Case, CaseFacts]]: ...
+
+    def last_event_at(self, references: Sequence[str]) -> dict[str, dt.datetime]: ...
+
+    def activities(
+        self, reference: str | None, fiscal_year: int | None, province: str | None
+    ) -> list[Activity]: ...
+
+    def save_plan(self, plan: Plan) -> None: ...
+
+    def plans(
+        self, reference: str | None, fiscal_year: int | None, province: str | None
+    ) -> list[Plan]: ...
+
+    def save_mechanism(self, mechanism: Mechanism) -> None: ...
+
+    def mechanisms(self, province: str | None) -> list[Mechanism]: ...
+
+    def identity_rows(self) -> list[tuple[str, str, str, str, str | None]]:
+        """(province, partner name, country, instrument, first signing date) of every case."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolled back unless ``commit`` is called."""
 
@@ -70,6 +108,12 @@ class UnitOfWork(Protocol):
 
     @property
     def documents(self) -> DocumentStore: ...
+
+    @property
+    def facts(self) -> FactsRepository: ...
+
+    @property
+    def followup(self) -> FollowupRepository: ...
 
     def __enter__(self) -> Self: ...
 

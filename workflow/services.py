@@ -1,7 +1,10 @@
 """The use cases: each one is a single call the CLI makes, one transaction, one commit.
 
-Refusals for permission or segregation of duties are themselves audit events (an auditor must see
-who tried what); every other refusal writes nothing.
+Every use case decides access with ``workflow.authorization.authorize`` and runs inside
+``recorded_refusals``: a refusal for permission, scope or segregation of duties is itself one
+``denied`` audit event (an auditor must see who tried what); every other refusal writes nothing.
+Every record that moves a case is projected into the read models by ``append_event``, in the
+same transaction (``workflow.effects``).
 """
 
 from __future__ import annotations
@@ -12,9 +15,21 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from states import DEFAULT_PROCEDURE, nfc
+from states import DEFAULT_PROCEDURE, ProcedureDefinition, load_all, nfc
 from states.reference import COUNTRIES, PROVINCES
+from workflow.authorization import (
+    access_for as access_for,
+)
+from workflow.authorization import (
+    authorize as authorize,
+)
+from workflow.authorization import (
+    national_access,
+    record_denial,
+    recorded_refusals,
+)
 from workflow.catalog import engine_for, engine_for_case
+from workflow.effects import project
 from workflow.engine import ProcedureEngine
 from workflow.errors import (
     CaseNotFound,
@@ -37,6 +52,8 @@ from workflow.model import (
 from workflow.ports import UnitOfWork
 from workflow.thaidate import local_date, to_buddhist_era
 
+__all__ = ["record_denial"]
+
 INSTRUMENTS = ("MOU", "LOI", "ROD", "agreement", "partnership_mou")
 LABELS = ("sister", "friendship", "twin", "cooperation")
 _OFFICER_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -48,6 +65,25 @@ def find_case(uow: UnitOfWork, reference: str) -> Case:
     if case is None:
         raise CaseNotFound(f"no case '{reference}'")
     return case
+
+
+def append_event(
+    uow: UnitOfWork,
+    draft: AuditDraft,
+    definition: ProcedureDefinition,
+    *,
+    province: str,
+    span_start: dt.datetime | None,
+) -> AuditRecord:
+    """Append a record of a case and project it into the read models, in the caller's
+    transaction: the one path by which a case's record is written."""
+    record = uow.audit.append(draft)
+    reference = record.case_reference
+    facts = uow.facts.get(reference) if span_start is not None and reference else None
+    projected = project(definition, facts, record, province=province, span_start=span_start)
+    if projected is not None:
+        uow.facts.save(projected)
+    return record
 
 
 # ---------------------------------------------------------------------- identity
@@ -82,27 +118,32 @@ def add_officer(
     """Register an officer. Once an admin exists, only an admin may add officers."""
     if not _OFFICER_ID.match(officer.id):
         raise InvalidInput(f"officer id '{officer.id}': use 2-64 of a-z 0-9 . _ -")
-    definition = engine_for(DEFAULT_PROCEDURE).definition
-    known_roles = {r.id for r in definition.roles} - {"system"}
-    bad = sorted(officer.roles - known_roles)
+    roles = officer_roles()
+    bad = sorted(officer.roles - set(roles))
     if bad or not officer.roles:
         raise InvalidInput(
-            f"unknown role {', '.join(bad) or '(none given)'}; "
-            f"roles: {', '.join(sorted(known_roles))}"
+            f"unknown role {', '.join(bad) or '(none given)'}; roles: {', '.join(sorted(roles))}"
         )
-    scoped = [r for r in officer.roles if definition.role(r).scoped]
+    scoped = [r for r in officer.roles if roles[r]]
     if officer.province is not None and officer.province not in PROVINCES:
         raise InvalidInput(f"unknown province code '{officer.province}' (use TH-xx)")
     if scoped and officer.province is None:
         raise InvalidInput(f"role {', '.join(sorted(scoped))} needs --province TH-xx")
-    with uow:
+    access = national_access("officers", verb="register officers")
+    role: str | None = None
+    with recorded_refusals(uow, by, "add_officer", officer.id, now), uow:
         if uow.officers.get(officer.id) is not None:
             raise InvalidInput(f"officer '{officer.id}' already exists")
         if officer.os_user and uow.officers.by_os_user(officer.os_user) is not None:
             raise InvalidInput(f"OS login '{officer.os_user}' is already registered")
-        admins = [a for a in uow.officers.list() if "admin" in a.roles]
-        if admins and (by is None or "admin" not in by.roles):
-            raise PermissionDenied("only an admin may register officers")
+        managers = [a for a in uow.officers.list() if a.roles & set(access.roles)]
+        if managers:  # the very first manager registers without one
+            if by is None:
+                raise PermissionDenied(
+                    f"only an officer with role {' or '.join(access.roles)} may register "
+                    "officers, and none is registered for you"
+                )
+            role = authorize(by, access)
         uow.officers.add(officer)
         uow.audit.append(
             AuditDraft(
@@ -112,7 +153,7 @@ def add_officer(
                 source=None,
                 dest=None,
                 actor_id=by.id if by else "bootstrap",
-                actor_role="admin" if by else None,
+                actor_role=role,
                 os_user=by.os_user if by else None,
                 occurred_at=now,
                 fields={
@@ -129,9 +170,20 @@ def add_officer(
     return officer
 
 
+def officer_roles() -> dict[str, bool]:
+    """Every role an officer may hold, in any procedure, and whether it is province-scoped."""
+    roles: dict[str, bool] = {}
+    for loaded in load_all():
+        for r in loaded.definition.roles:
+            if not r.system:
+                roles[r.id] = roles.get(r.id, False) or r.scoped
+    return roles
+
+
 # ---------------------------------------------------------------------- cases
-def validate_new_case(new: NewCase) -> NewCase:
-    """NFC-normalise and check the descriptive fields of a proposal."""
+def validate_new_case(new: NewCase, definition: ProcedureDefinition) -> NewCase:
+    """NFC-normalise and check the descriptive fields of a proposal, and its Thai party where
+    the procedure has one (e.g. a municipality inside the province)."""
     problems = []
     if new.province not in PROVINCES:
         problems.append(f"province '{new.province}' is not an ISO 3166-2:TH code")
@@ -147,10 +199,32 @@ def validate_new_case(new: NewCase) -> NewCase:
         problems.append("partner name is empty")
     if not level:
         problems.append("partner level is empty")
+    party_level = new.thai_party_level
+    party_name = nfc(new.thai_party_name or "").strip() or None
+    if definition.thai_party is None:
+        if party_level or party_name:
+            problems.append(
+                f"procedure {definition.procedure} has no Thai party other than the province"
+            )
+    else:
+        levels = ", ".join(lv.id for lv in definition.thai_party.levels)
+        if not party_level:
+            problems.append(f"the Thai party's level is missing (one of {levels})")
+        elif definition.thai_party.level(party_level) is None:
+            problems.append(f"Thai party level '{party_level}' is not one of {levels}")
+        if not party_name:
+            problems.append("the Thai party's name is missing")
     if problems:
         raise InvalidInput("; ".join(problems))
     return NewCase(
-        new.province, name, new.partner_country.upper(), level, new.instrument, new.label
+        new.province,
+        name,
+        new.partner_country.upper(),
+        level,
+        new.instrument,
+        new.label,
+        party_level or None,
+        party_name,
     )
 
 
@@ -164,24 +238,16 @@ def open_case(
     version: int | None = None,
 ) -> Case:
     """Open a proposal in the procedure's initial state, with its ``open`` audit event."""
-    new = validate_new_case(new)
     engine = engine_for(procedure, version)
     definition = engine.definition
-    roles = [r for r in definition.open_roles if r in actor.roles]
-    if not roles:
-        raise PermissionDenied(
-            f"officer '{actor.id}' may not open a case: needs role "
-            f"{' or '.join(definition.open_roles)}"
-        )
-    role = roles[0]
-    if definition.role(role).scoped and actor.province != new.province:
-        raise PermissionDenied(
-            f"officer '{actor.id}' ({actor.province}) may not open a case for {new.province}"
-        )
-    with uow:
-        uow.lock()
-        case = create_case(uow, engine, new, definition.initial, actor, role, now, note=note)
-        uow.commit()
+    new = validate_new_case(new, definition)
+    access = access_for([definition], "open", new.province, verb="open a case")
+    with recorded_refusals(uow, actor, "open", new.province, now):
+        role = authorize(actor, access)
+        with uow:
+            uow.lock()
+            case = create_case(uow, engine, new, definition.initial, actor, role, now, note=note)
+            uow.commit()
     return case
 
 
@@ -216,9 +282,17 @@ def create_case(
         opened_at=now,
         opened_by=actor.id,
         state_since=now,
+        thai_party_level=new.thai_party_level,
+        thai_party_name=new.thai_party_name,
+    )
+    party = (
+        {"thai_party_level": new.thai_party_level, "thai_party_name": new.thai_party_name}
+        if new.thai_party_level
+        else {}
     )
     uow.cases.add(case)
-    uow.audit.append(
+    append_event(
+        uow,
         AuditDraft(
             kind=kind,
             case_reference=reference,
@@ -239,10 +313,14 @@ def create_case(
                 "partner_level": new.partner_level,
                 "instrument": new.instrument,
                 "label": new.label,
+                **party,
                 **(fields or {}),
             },
             note=nfc(note),
-        )
+        ),
+        definition,
+        province=new.province,
+        span_start=None,
     )
     return case
 
@@ -263,62 +341,49 @@ def advance_case(
     so a recorded hash never points at a document the database lacks.
     """
     note = nfc(note)
-    try:
-        with uow:
-            uow.lock()
-            case = find_case(uow, reference)
-            fired = engine_for_case(case).fire(case, trigger, actor, fields, note, now)
-            for document, content in documents:
-                uow.documents.put(document, content, now)
-            uow.cases.update(fired.case)
-            record = uow.audit.append(
-                AuditDraft(
-                    kind="transition",
-                    case_reference=case.reference,
-                    trigger=trigger,
-                    source=fired.source,
-                    dest=fired.dest,
-                    actor_id=actor.id,
-                    actor_role=fired.role,
-                    os_user=actor.os_user,
-                    occurred_at=now,
-                    fields=fired.fields,
-                    note=note,
-                )
-            )
-            uow.commit()
-            return record
-    except PermissionDenied as refusal:
-        record_denial(uow, actor, reference, trigger, str(refusal), now)
-        raise
-
-
-def record_denial(
-    uow: UnitOfWork, actor: Actor, target: str, trigger: str, reason: str, now: dt.datetime
-) -> None:
-    """Refusals on permission are audit events too: an auditor must see who tried what.
-
-    *target* is a case reference, or another subject (a province) named in the record's fields.
-    """
-    with uow:
+    with recorded_refusals(uow, actor, trigger, reference, now), uow:
         uow.lock()
-        case = uow.cases.get(target.strip().upper())
-        uow.audit.append(
-            AuditDraft(
-                kind="denied",
-                case_reference=case.reference if case else None,
-                trigger=trigger,
-                source=case.state if case else None,
-                dest=None,
-                actor_id=actor.id,
-                actor_role=None,
-                os_user=actor.os_user,
-                occurred_at=now,
-                fields={} if case else {"target": target},
-                note=reason,
-            )
-        )
+        case = find_case(uow, reference)
+        record = fire_and_record(uow, case, trigger, actor, fields, note, now, documents)
         uow.commit()
+        return record
+
+
+def fire_and_record(
+    uow: UnitOfWork,
+    case: Case,
+    trigger: str,
+    actor: Actor,
+    fields: Mapping[str, Any],
+    note: str,
+    now: dt.datetime,
+    documents: Sequence[tuple[Mapping[str, Any], bytes]] = (),
+) -> AuditRecord:
+    """Fire *trigger* on *case* and write everything it changes, in the caller's transaction."""
+    engine = engine_for_case(case)
+    fired = engine.fire(case, trigger, actor, fields, note, now)
+    for document, content in documents:
+        uow.documents.put(document, content, now)
+    uow.cases.update(fired.case)
+    return append_event(
+        uow,
+        AuditDraft(
+            kind="transition",
+            case_reference=case.reference,
+            trigger=trigger,
+            source=fired.source,
+            dest=fired.dest,
+            actor_id=actor.id,
+            actor_role=fired.role,
+            os_user=actor.os_user,
+            occurred_at=now,
+            fields=fired.fields,
+            note=note,
+        ),
+        engine.definition,
+        province=case.province,
+        span_start=case.state_since,
+    )
 
 
 def get_document(uow: UnitOfWork, sha256: str) -> bytes:
@@ -367,5 +432,5 @@ def case_history(uow: UnitOfWork, reference: str) -> tuple[Case, list[AuditRecor
 
 
 def system_actor() -> Actor:
-    """The actor scheduled jobs run as."""
-    return Actor(SYSTEM_ACTOR, "sistercity system", frozenset({"system"}))
+    """The actor scheduled jobs run as, with the roles the definitions give the sweep."""
+    return Actor(SYSTEM_ACTOR, "sistercity system", frozenset(national_access("sweep").roles))

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from store import SqlAlchemyUnitOfWork
 from store.demo import STEPS
-from store.followup import FollowupUnitOfWork
 from workflow import importer, services
 from workflow.model import Actor, NewCase
 from workflow.thaidate import BANGKOK
@@ -42,13 +42,13 @@ def csv_bytes(rows: Sequence[str]) -> bytes:
 
 
 @pytest.fixture
-def fuow(engine: Engine) -> FollowupUnitOfWork:
+def fuow(engine: Engine) -> SqlAlchemyUnitOfWork:
     """A follow-up unit of work on the test database (SQLite, then PostgreSQL)."""
-    return FollowupUnitOfWork(engine)
+    return SqlAlchemyUnitOfWork(engine)
 
 
 def import_rows(
-    fuow: FollowupUnitOfWork, actor: Actor, rows: Sequence[str], now: dt.datetime
+    fuow: SqlAlchemyUnitOfWork, actor: Actor, rows: Sequence[str], now: dt.datetime
 ) -> list[str]:
     """Import CSV rows; the new case references in row order."""
     result = importer.import_relationships(fuow, actor, csv_bytes(rows), "t.csv", now)
@@ -56,7 +56,7 @@ def import_rows(
 
 
 def walk_to_active(
-    fuow: FollowupUnitOfWork, officers: dict[str, Actor], term_years: int | None = None
+    fuow: SqlAlchemyUnitOfWork, officers: dict[str, Actor], term_years: int | None = None
 ) -> str:
     """The demo proposal (Chiang Mai–Guangzhou) walked to ``active``; signed 31 March 2024."""
     case = services.open_case(

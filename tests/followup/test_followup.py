@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, text
 
 from cli import cli
-from store.followup import FollowupUnitOfWork
+from store import SqlAlchemyUnitOfWork
 from store.projections import rebuild
 from workflow import followup as fu
 from workflow import services
@@ -23,7 +23,7 @@ from .conftest import at, doc, import_rows, walk_to_active
 
 
 def test_activity_with_several_evidence_files_revives_a_dormant_case(
-    fuow: FollowupUnitOfWork, officers: dict[str, Actor], tmp_path: Path
+    fuow: SqlAlchemyUnitOfWork, officers: dict[str, Actor], tmp_path: Path
 ) -> None:
     ref = walk_to_active(fuow, officers)  # signed 2024-03-31 (FY 2567), reported 2024-04-19
     assert fu.sweep(fuow, dt.date(2025, 9, 30), at("2025-09-30", 23)).fired == ()
@@ -62,7 +62,7 @@ def test_activity_with_several_evidence_files_revives_a_dormant_case(
     assert str(activity.budget_thb) == "15000.00"
 
 
-def test_fiscal_year_edges(fuow: FollowupUnitOfWork, officers: dict[str, Actor]) -> None:
+def test_fiscal_year_edges(fuow: SqlAlchemyUnitOfWork, officers: dict[str, Actor]) -> None:
     ref = walk_to_active(fuow, officers)
     for day in ("2024-09-30", "2024-10-01"):
         fu.record_activity(
@@ -83,7 +83,7 @@ def test_fiscal_year_edges(fuow: FollowupUnitOfWork, officers: dict[str, Actor])
 
 
 def test_renewal_reruns_the_chain_and_the_term_expires(
-    fuow: FollowupUnitOfWork, officers: dict[str, Actor]
+    fuow: SqlAlchemyUnitOfWork, officers: dict[str, Actor]
 ) -> None:
     ref = walk_to_active(fuow, officers, term_years=2)  # expires 2026-03-31
     o = officers
@@ -171,7 +171,7 @@ def test_renewal_reruns_the_chain_and_the_term_expires(
     assert states[0] == "renewal_in_progress" and states[1] == "submitted_to_moi"
     assert states[-1] == "active"
     with fuow:
-        facts = fuow.followup.facts(ref)
+        facts = fuow.facts.get(ref)
     assert facts is not None
     assert facts.established_on == dt.date(2024, 3, 31)  # renewal is not a new relationship
     assert facts.expires_on == dt.date(2027, 9, 1)
@@ -189,7 +189,7 @@ def test_renewal_reruns_the_chain_and_the_term_expires(
 
 
 def test_termination_needs_the_notice(
-    fuow: FollowupUnitOfWork, officers: dict[str, Actor]
+    fuow: SqlAlchemyUnitOfWork, officers: dict[str, Actor]
 ) -> None:
     ref = walk_to_active(fuow, officers)
     gov = officers["governor-cm"]
@@ -209,12 +209,12 @@ def test_termination_needs_the_notice(
     )
     assert record.dest == "terminated"
     with fuow:
-        facts = fuow.followup.facts(ref)
+        facts = fuow.facts.get(ref)
     assert facts is not None and facts.ended_on == dt.date(2025, 1, 5)
 
 
 def test_sweep_timestamps_never_go_backwards_and_future_is_refused(
-    fuow: FollowupUnitOfWork, officers: dict[str, Actor]
+    fuow: SqlAlchemyUnitOfWork, officers: dict[str, Actor]
 ) -> None:
     [ref] = import_rows(
         fuow, officers["anong"], ["TH-50,Chengdu,CN,city,MOU,sister,2015-03-30,active,x"],
@@ -232,7 +232,7 @@ def test_sweep_timestamps_never_go_backwards_and_future_is_refused(
 
 
 def test_plans_and_mechanisms(
-    fuow: FollowupUnitOfWork, officers: dict[str, Actor], tmp_path: Path
+    fuow: SqlAlchemyUnitOfWork, officers: dict[str, Actor], tmp_path: Path
 ) -> None:
     ref = walk_to_active(fuow, officers)
     plan_pdf = tmp_path / "plan-2568.pdf"
@@ -305,7 +305,7 @@ def test_cli_follow_up_commands(tmp_path: Path, runner: CliRunner) -> None:
 
 
 def test_rebuilding_the_read_models_from_the_log_gives_the_same_rows(
-    fuow: FollowupUnitOfWork, officers: dict[str, Actor], engine: Engine
+    fuow: SqlAlchemyUnitOfWork, officers: dict[str, Actor], engine: Engine
 ) -> None:
     """What the 0002 migration does for an existing log equals what the hook did live."""
     ref = walk_to_active(fuow, officers, term_years=5)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from cli import cli
-from store.followup import FollowupUnitOfWork
+from store import SqlAlchemyUnitOfWork
 from store.tables import AuditRow, CaseRow
 from workflow import importer
 from workflow.errors import PermissionDenied
@@ -32,7 +32,7 @@ def _counts(engine: Engine) -> tuple[int, int]:
 
 
 def test_sample_imports_cleanly_once(
-    fuow: FollowupUnitOfWork, officers: dict[str, Actor], engine: Engine
+    fuow: SqlAlchemyUnitOfWork, officers: dict[str, Actor], engine: Engine
 ) -> None:
     data = SAMPLE.read_bytes()
     result = importer.import_relationships(fuow, officers["anong"], data, "sample.csv", NOW)
@@ -47,7 +47,7 @@ def test_sample_imports_cleanly_once(
     assert history[0].dest == "active" and history[0].source is None
     with fuow:
         thai_nguyen = fuow.cases.list("TH-41")[0]
-        facts = fuow.followup.facts(cm[0].reference)
+        facts = fuow.facts.get(cm[0].reference)
     assert thai_nguyen.state == "mfa_consultation"
     assert facts is not None and facts.established_on == dt.date(2015, 3, 30)
     before = _counts(engine)
@@ -57,7 +57,7 @@ def test_sample_imports_cleanly_once(
 
 
 def test_bom_crlf_copy_imports_identically(
-    fuow: FollowupUnitOfWork, officers: dict[str, Actor]
+    fuow: SqlAlchemyUnitOfWork, officers: dict[str, Actor]
 ) -> None:
     plain = importer.parse_csv(SAMPLE.read_bytes(), NOW.date())
     variant = b"\xef\xbb\xbf" + SAMPLE.read_bytes().replace(b"\n", b"\r\n")
@@ -70,7 +70,7 @@ def test_bom_crlf_copy_imports_identically(
 
 
 def test_bad_rows_are_all_reported_and_nothing_is_written(
-    fuow: FollowupUnitOfWork, officers: dict[str, Actor], engine: Engine
+    fuow: SqlAlchemyUnitOfWork, officers: dict[str, Actor], engine: Engine
 ) -> None:
     data = csv_bytes(
         [
@@ -121,7 +121,7 @@ def test_province_names_dates_and_identity() -> None:
 
 
 def test_only_ministry_officers_import(
-    fuow: FollowupUnitOfWork, officers: dict[str, Actor]
+    fuow: SqlAlchemyUnitOfWork, officers: dict[str, Actor]
 ) -> None:
     with pytest.raises(PermissionDenied):
         importer.import_relationships(fuow, officers["somchai"], SAMPLE.read_bytes(), "s.csv", NOW)

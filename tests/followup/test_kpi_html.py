@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from store import init_database, make_engine
+from store import SqlAlchemyUnitOfWork, init_database, make_engine
 from store.demo import OFFICERS
-from store.followup import FollowupUnitOfWork
 from store.kpi import compute_kpis
 from workflow import followup as fu
 from workflow import importer, services
@@ -30,7 +29,7 @@ CHROMIUM = next(
 def _report_html(tmp_path: Path) -> str:
     engine = make_engine(str(tmp_path / "r.db"))
     init_database(engine, training=True)
-    uow = FollowupUnitOfWork(engine)
+    uow = SqlAlchemyUnitOfWork(engine)
     for o in OFFICERS:
         services.add_officer(uow, o, None, at("2024-01-02"))
     somchai = OFFICERS[0]

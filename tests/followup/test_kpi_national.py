@@ -17,9 +17,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from states.reference import PROVINCES
-from store import init_database, make_engine
+from store import SqlAlchemyUnitOfWork, init_database, make_engine
 from store.demo import OFFICERS
-from store.followup import FollowupUnitOfWork
 from store.kpi import compute_kpis
 from workflow import followup as fu
 from workflow import importer, services
@@ -42,7 +41,7 @@ def fy_end(year_be: int) -> dt.date:
 
 def build(engine: Engine) -> dict[str, object]:
     rng = random.Random(5)
-    uow = FollowupUnitOfWork(engine)
+    uow = SqlAlchemyUnitOfWork(engine)
     start = at("2024-01-02")
     for o in OFFICERS:
         services.add_officer(uow, o, None, start)
