@@ -15,7 +15,13 @@ from typing import Any, BinaryIO, Literal, TextIO, TypeVar, overload
 
 import click
 
-from states import DefinitionError, available_procedures, load_file, load_procedure
+from states import (
+    PROCEDURES_ENV,
+    DefinitionError,
+    available_procedures,
+    load_file,
+    load_procedure,
+)
 from states.aliases import resolve_province
 from states.reference import PROVINCES
 from store import DEFAULT_DB, SqlAlchemyUnitOfWork, database_errors, init_database, make_engine
@@ -145,10 +151,19 @@ def _field_text(value: Any) -> str:
     default=None,
     help="Act as this officer; training databases only (env SISTERCITY_OFFICER).",
 )
+@click.option(
+    "--procedures",
+    envvar=PROCEDURES_ENV,
+    default=None,
+    type=click.Path(file_okay=False),
+    help=f"A folder of procedure files (NAME/vN.toml) beside the shipped ones (env {PROCEDURES_ENV}).",
+)
 @click.version_option(package_name="sistercity")
 @click.pass_context
-def cli(ctx: click.Context, db: str, as_officer: str | None) -> None:
+def cli(ctx: click.Context, db: str, as_officer: str | None, procedures: str | None) -> None:
     """sistercity: sister-city (เมืองพี่เมืองน้อง) proposals as audited workflows."""
+    if procedures:
+        os.environ[PROCEDURES_ENV] = procedures
     app = ctx.obj = App(db, as_officer)
     ctx.call_on_close(app.close)
 
@@ -277,6 +292,13 @@ def case() -> None:
 @click.option("--note", default="")
 @click.option("--procedure", default=None, help="Procedure name (default: provincial).")
 @click.option("--version", "version", type=int, default=None, help="Version (default: newest).")
+@click.option(
+    "--party-level",
+    default=None,
+    help="The Thai party's level, for procedures whose Thai party is not the province "
+    "(e.g. a municipality; the levels: 'procedure show --json').",
+)
+@click.option("--party-name", default=None, help="The Thai party's name, e.g. เทศบาลนครเชียงราย.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @refusals
@@ -291,10 +313,14 @@ def case_open(
     note: str,
     procedure: str | None,
     version: int | None,
+    party_level: str | None,
+    party_name: str | None,
     as_json: bool,
 ) -> None:
     """Open a new proposal in its first step."""
-    new = NewCase(province.upper(), partner, country, level, instrument, label)
+    new = NewCase(
+        province.upper(), partner, country, level, instrument, label, party_level, party_name
+    )
     kwargs: dict[str, Any] = {"version": version}
     if procedure:
         kwargs["procedure"] = procedure
@@ -489,8 +515,21 @@ def procedure() -> None:
 
 
 @procedure.command("list")
-def procedure_list() -> None:
-    """Shipped procedures and their versions."""
+@click.option("--json", "as_json", is_flag=True, help="Every version's whole definition.")
+@refusals
+def procedure_list(as_json: bool) -> None:
+    """Procedures (shipped and from --procedures) and their versions."""
+    if as_json:
+        from states.export import definition_dict
+
+        emit_json(
+            [
+                definition_dict(load_procedure(name, v))
+                for name, versions in available_procedures().items()
+                for v in versions
+            ]
+        )
+        return
     for name, versions in available_procedures().items():
         click.echo(f"{name}: versions {', '.join(str(v) for v in versions)}")
 
@@ -499,10 +538,16 @@ def procedure_list() -> None:
 @click.option("--procedure", "name", default="provincial", show_default=True)
 @click.option("--version", "version", type=int, default=None)
 @click.option("--lang", type=LANGS, default="both", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="The whole definition, for other tools.")
 @refusals
-def procedure_show(name: str, version: int | None, lang: str) -> None:
+def procedure_show(name: str, version: int | None, lang: str, as_json: bool) -> None:
     """The steps of a procedure version, with roles and settings."""
     loaded = load_procedure(name, version)
+    if as_json:
+        from states.export import definition_dict
+
+        emit_json(definition_dict(loaded))
+        return
     d = loaded.definition
     click.echo(
         f"{d.title.text(lang)} — {d.procedure} v{d.version}, from {d.effective_from}, "
