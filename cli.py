@@ -156,7 +156,7 @@ def _field_text(value: Any) -> str:
     envvar=PROCEDURES_ENV,
     default=None,
     type=click.Path(file_okay=False),
-    help=f"A folder of procedure files (NAME/vN.toml) beside the shipped ones (env {PROCEDURES_ENV}).",
+    help=f"Procedure files (NAME/vN.toml) beside the shipped ones (env {PROCEDURES_ENV}).",
 )
 @click.version_option(package_name="sistercity")
 @click.pass_context
