@@ -453,6 +453,80 @@ def case_advance(
         )
 
 
+@case.command("migrate")
+@click.argument("references", nargs=-1)
+@click.option("--to-version", type=int, required=True, help="The version to move to.")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    help="OLD=NEW: the state a state without a counterpart goes to (repeatable).",
+)
+@click.option("--all", "all_cases", is_flag=True, help="Every case of --from-version.")
+@click.option("--from-version", type=int, default=None, help="With --all: the version left.")
+@click.option("--state", default=None, help="With --all: only cases in this state.")
+@click.option("--procedure", default="provincial", show_default=True, help="With --all.")
+@click.option("--dry-run", is_flag=True, help="List what would move; write nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def case_migrate(
+    app: App,
+    references: tuple[str, ...],
+    to_version: int,
+    maps: tuple[str, ...],
+    all_cases: bool,
+    from_version: int | None,
+    state: str | None,
+    procedure: str,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Move cases to another version of their procedure, all or none, each audited."""
+    from workflow.migration import migrate_cases
+
+    if all_cases == bool(references):
+        raise click.UsageError("name the cases to migrate, or give --all --from-version N")
+    if all_cases and from_version is None:
+        raise click.UsageError("--all needs --from-version N")
+    mapping = _parse_pairs(maps, "--map")
+    if references:
+        found = services.get_case(app.uow(), references[0])
+        procedure = found.procedure
+    plans = migrate_cases(
+        app.uow(),
+        app.actor(),
+        procedure=procedure,
+        to_version=to_version,
+        now=app.now(),
+        references=references,
+        from_version=from_version,
+        state=state,
+        mapping=mapping,
+        dry_run=dry_run,
+    )
+    if as_json:
+        emit_json([asdict(p) for p in plans])
+        return
+    verb = "would move" if dry_run else "moved"
+    for p in plans:
+        audit = f" (audit #{p.audit_seq})" if p.audit_seq else ""
+        click.echo(
+            f"{p.reference}: {verb} {p.procedure} v{p.from_version} '{p.source}' → "
+            f"v{p.to_version} '{p.dest}'{audit}"
+        )
+
+
+def _parse_pairs(values: Sequence[str], hint: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise click.BadParameter(f"'{item}' is not OLD=NEW", param_hint=hint)
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
 def print_history(history: Iterable[AuditRecord], lang: str) -> None:
     date_lang = "th" if lang == "th" else "en"
     for r in history:
@@ -863,6 +937,7 @@ def diagram_case(
         diagrams.check_format(fmt)
         diagrams.check_lang(lang)
         found, history = services.case_history(app.uow(), reference)
+        others = available_procedures().get(found.procedure, [])
         picture = diagrams.case_diagram(
             load_procedure(found.procedure, found.version),
             history,
@@ -871,6 +946,7 @@ def diagram_case(
             lang=lang,
             show_roles=roles,
             reference=found.reference,
+            earlier=[load_procedure(found.procedure, v) for v in others if v != found.version],
         )
         _draw(picture, fmt, output, force, font)
 

@@ -7,7 +7,7 @@ is exactly the document officers and auditors refer to, and needs no engine or d
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -31,7 +31,7 @@ from diagrams.model import (
 from states import PHASE_LABELS, PHASES, RETURN, Label, LoadedDefinition, ProcedureDefinition
 
 #: Audit kinds that move a case; ``denied`` rows and officer events leave it where it was.
-MOVE_KINDS = frozenset({"open", "transition", "import"})
+MOVE_KINDS = frozenset({"open", "transition", "import", "migrate"})
 
 #: Up to this many return targets get one dashed edge each; beyond that a single note reads
 #: better than a fan of arrows (the provincial "resume" can return to fifteen steps).
@@ -284,11 +284,15 @@ def case_diagram(
     lang: str = "both",
     show_roles: bool = False,
     reference: str | None = None,
+    earlier: Sequence[LoadedDefinition] = (),
 ) -> Diagram:
     """The procedure with one case's path: numbered dated steps, dwell times, overdue marks.
 
-    *loaded* must be the definition version the case was opened under; *history* is its audit
-    rows in order. Rows that did not move the case (``denied``, officer events) are ignored.
+    *loaded* is the definition version the case follows now; *history* is its audit rows in
+    order. Rows that did not move the case (``denied``, officer events) are ignored. A case
+    migrated from another version may have passed through states this one lacks: they are
+    looked up in *earlier* (the other versions) and drawn as extra, visited nodes, and the
+    migration is drawn as one more step.
     """
     chosen = check_lang(lang)
     if now.tzinfo is None:
@@ -301,10 +305,27 @@ def case_diagram(
             f"procedure {d.procedure} v{d.version}"
         )
     base = procedure_diagram(loaded, chosen, show_roles)
-    steps = _steps(d, history, state_ids, chosen)
+    old_states = {
+        s.id: (s, x.definition.version)
+        for x in earlier
+        for s in x.definition.states
+        if s.id not in state_ids
+    }
+    steps = _steps(d, history, state_ids | set(old_states), chosen)
     visits = _visits(steps, now)
     edges = _taken_edges(d, base.edges, steps, chosen)
-    nodes = _case_nodes(d, base.nodes, visits, current_state, now, chosen)
+    passed = {v.state for v in visits}
+    extra = tuple(
+        Node(
+            state,
+            "state",
+            (*_lines(spec.label, chosen), _say(chosen, f"(ฉบับ {version})", f"(v{version})")),
+            phase=spec.phase,
+        )
+        for state, (spec, version) in old_states.items()
+        if state in passed
+    )
+    nodes = _case_nodes(d, (*base.nodes, *extra), visits, current_state, now, chosen)
     current_label = d.state(current_state).label.text(chosen)
     case_lines = (
         _say(chosen, "เรื่อง", "case") + f" {reference}" if reference else None,
@@ -337,10 +358,11 @@ def _steps(
                     f"history names state '{state}', which procedure {d.procedure} "
                     f"v{d.version} does not have"
                 )
+        moved = _say(lang, "ย้ายไปใช้ขั้นตอนฉบับใหม่", "moved to a new version")
         steps.append(
             Step(
                 number=len(steps) + 1,
-                trigger=item.trigger or item.kind,
+                trigger=moved if item.kind == "migrate" else item.trigger or item.kind,
                 source=item.source if item.source is not None else START,
                 dest=item.dest,
                 occurred_at=item.occurred_at,

@@ -195,6 +195,7 @@ def build_demo(path: str) -> tuple[Case, list[AuditRecord]]:
             NewCase("TH-50", "Guangzhou", "CN", "city", "LOI", "friendship"),
             start,
             note="คณะผู้แทนกว่างโจวเยือนเชียงใหม่ แสดงความสนใจ",
+            version=1,  # the rules this proposal ran under: the Cabinet approved before signing
         )
         for day, officer_id, trigger, fields, note in (*STEPS, *FOLLOW_UP):
             services.advance_case(

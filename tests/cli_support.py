@@ -158,6 +158,8 @@ def open_case(c: Cli, as_: str = "somchai", partner: str = "Guangzhou") -> str:
         "LOI",
         "--label",
         "friendship",
+        "--version",
+        "1",  # the walks here take v1's steps (the Cabinet approves before signing)
         as_=as_,
     )
     assert opened["state"] == "proposal_draft"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 
-from states import load_procedure
+from states import available_procedures, load_procedure
 from workflow.engine import ProcedureEngine
 from workflow.errors import DefinitionMismatch
 from workflow.model import Case
@@ -14,6 +15,21 @@ from workflow.model import Case
 def engine_for(procedure: str, version: int | None = None) -> ProcedureEngine:
     """The shared engine of a procedure version (``None``: the newest)."""
     return ProcedureEngine(load_procedure(procedure, version))
+
+
+def engine_in_force(procedure: str, version: int | None, day: dt.date) -> ProcedureEngine:
+    """The engine of *version*, or when none is named, of the newest version in force on *day*
+    (its ``effective_from`` reached; before the first one, the first)."""
+    if version is not None:
+        return engine_for(procedure, version)
+    versions = available_procedures().get(procedure)
+    if not versions:
+        return engine_for(procedure)  # refuses, naming the known procedures
+    chosen = versions[0]
+    for v in versions:
+        if load_procedure(procedure, v).definition.effective_from <= day:
+            chosen = v
+    return engine_for(procedure, chosen)
 
 
 def engine_for_case(case: Case) -> ProcedureEngine:

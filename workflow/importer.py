@@ -27,7 +27,7 @@ from states import DEFAULT_PROCEDURE, nfc
 from states.aliases import resolve_province
 from states.reference import COUNTRIES
 from workflow.authorization import access_for, authorize, recorded_refusals
-from workflow.catalog import engine_for
+from workflow.catalog import engine_in_force
 from workflow.errors import InvalidInput
 from workflow.followup import FollowupUnitOfWork
 from workflow.model import Actor, NewCase
@@ -158,7 +158,7 @@ def parse_csv(data: bytes, today: dt.date, procedure: str = DEFAULT_PROCEDURE) -
     if missing:
         raise ImportRejected([RowProblem(1, "header", f"missing column(s) {', '.join(missing)}")])
     reader.fieldnames = header
-    definition = engine_for(procedure).definition
+    definition = engine_in_force(procedure, None, today).definition
     states = {s.id for s in definition.states}
     #: States a relationship reaches only after signing: an import in one of them needs a date.
     signed_states = definition.states_counting_as("established")
@@ -255,7 +255,7 @@ def import_relationships(
     procedure: str = DEFAULT_PROCEDURE,
 ) -> ImportResult:
     """Check the whole file, then create the new relationships in one transaction."""
-    engine = engine_for(procedure)
+    engine = engine_in_force(procedure, None, local_date(now))
     access = access_for([engine.definition], "import", verb="import relationships")
     with recorded_refusals(uow, actor, "import", None, now):
         role = authorize(actor, access)

@@ -28,7 +28,7 @@ from workflow.authorization import (
     record_denial,
     recorded_refusals,
 )
-from workflow.catalog import engine_for, engine_for_case
+from workflow.catalog import engine_for_case, engine_in_force
 from workflow.effects import project
 from workflow.engine import ProcedureEngine
 from workflow.errors import (
@@ -238,7 +238,7 @@ def open_case(
     version: int | None = None,
 ) -> Case:
     """Open a proposal in the procedure's initial state, with its ``open`` audit event."""
-    engine = engine_for(procedure, version)
+    engine = engine_in_force(procedure, version, local_date(now))
     definition = engine.definition
     new = validate_new_case(new, definition)
     access = access_for([definition], "open", new.province, verb="open a case")

@@ -1,0 +1,197 @@
+"""Moving cases to another version of their procedure, audited.
+
+A released version never changes; when the ministry's rules change, cases in flight may be moved
+to the new version by the officers the new version allows (its ``migrate`` action). Each case's
+state goes to the state of the same id in the new version, or where an explicit mapping
+(``OLD=NEW``) says; a state with neither is refused, and so is a resume target (``previous_state``)
+with neither, so that nothing is guessed. Each migrated case gets one ``migrate`` audit record
+naming both versions, both files' SHA-256 and the mapping it used; ``audit verify`` checks every
+later step against the version in force from that record on. All or nothing: one case that
+cannot move refuses the whole batch, and a dry run writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from states import ProcedureDefinition
+from workflow.authorization import access_for, authorize, recorded_refusals
+from workflow.catalog import engine_for, engine_for_case
+from workflow.engine import ProcedureEngine
+from workflow.errors import InvalidInput
+from workflow.model import Actor, AuditDraft, Case
+from workflow.ports import UnitOfWork
+from workflow.services import append_event, find_case
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    """Where one case goes; ``audit_seq`` is set once the migration is recorded."""
+
+    reference: str
+    procedure: str
+    from_version: int
+    to_version: int
+    source: str
+    dest: str
+    previous_from: str | None
+    previous_to: str | None
+    mapping: Mapping[str, str]
+    audit_seq: int | None = None
+
+
+def _target(state: str | None, mapping: Mapping[str, str], d: ProcedureDefinition) -> str | None:
+    if state is None:
+        return None
+    dest = mapping.get(state, state)
+    return dest if dest in {s.id for s in d.active_states} else None
+
+
+def plan_migration(
+    case: Case, source: ProcedureDefinition, target: ProcedureEngine, mapping: Mapping[str, str]
+) -> MigrationPlan:
+    """Where *case* would go under *target*, or a refusal naming what has no counterpart."""
+    new = target.definition
+    if new.procedure != case.procedure:
+        raise InvalidInput(f"case {case.reference} follows {case.procedure}, not {new.procedure}")
+    if new.version == case.version:
+        raise InvalidInput(f"case {case.reference} already follows v{case.version}")
+    dest = _target(case.state, mapping, new)
+    previous = _target(case.previous_state, mapping, new)
+    states = ", ".join(s.id for s in new.active_states)
+    if dest is None:
+        raise InvalidInput(
+            f"case {case.reference}: state '{case.state}' has no counterpart in v{new.version}; "
+            f"name one with --map {case.state}=STATE (states: {states})"
+        )
+    if case.previous_state is not None and previous is None:
+        raise InvalidInput(
+            f"case {case.reference}: the state it would resume to, '{case.previous_state}', has "
+            f"no counterpart in v{new.version}; name one with --map {case.previous_state}=STATE"
+        )
+    used = {
+        s: mapping[s]
+        for s in (case.state, case.previous_state)
+        if s is not None and s in mapping and s in {x.id for x in source.states}
+    }
+    return MigrationPlan(
+        case.reference,
+        case.procedure,
+        case.version,
+        new.version,
+        case.state,
+        dest,
+        case.previous_state,
+        previous,
+        used,
+    )
+
+
+def check_mapping(
+    mapping: Mapping[str, str], source: ProcedureDefinition, target: ProcedureDefinition
+) -> None:
+    """Every ``OLD=NEW`` names a state of the old version and one of the new version."""
+    old = {s.id for s in source.states}
+    new = {s.id for s in target.active_states}
+    bad = [f"'{k}' is no state of v{source.version}" for k in mapping if k not in old]
+    bad += [f"'{v}' is no state of v{target.version}" for v in mapping.values() if v not in new]
+    if bad:
+        raise InvalidInput("--map: " + "; ".join(bad))
+
+
+def migrate_cases(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    procedure: str,
+    to_version: int,
+    now: dt.datetime,
+    references: Sequence[str] = (),
+    from_version: int | None = None,
+    state: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+) -> list[MigrationPlan]:
+    """Migrate the named cases, or every case of *procedure* *from_version* (in *state*)."""
+    mapping = dict(mapping or {})
+    target = engine_for(procedure, to_version)
+    access = access_for(
+        [target.definition], "migrate", verb=f"migrate cases to {procedure} v{to_version}"
+    )
+    subject = references[0] if len(references) == 1 else None
+    plans: list[MigrationPlan] = []
+    with recorded_refusals(uow, actor, "migrate", subject, now), uow:
+        role = authorize(actor, access)
+        uow.lock()
+        if references:
+            cases = [find_case(uow, r) for r in references]
+        else:
+            if from_version is None:
+                raise InvalidInput("name the cases, or --all with --from-version")
+            cases = [
+                c
+                for c in uow.cases.list(state=state)
+                if c.procedure == procedure and c.version == from_version
+            ]
+            if not cases:
+                raise InvalidInput(
+                    f"no case of {procedure} v{from_version}"
+                    + (f" in '{state}'" if state else "")
+                    + " to migrate"
+                )
+        problems: list[str] = []
+        for case in cases:
+            source = engine_for_case(case).definition
+            try:
+                check_mapping(mapping, source, target.definition)
+                plans.append(plan_migration(case, source, target, mapping))
+            except InvalidInput as exc:
+                problems.append(str(exc))
+        if problems:
+            shown = "; ".join(dict.fromkeys(problems))
+            raise InvalidInput(f"nothing migrated: {shown}")
+        if dry_run:
+            return plans
+        done: list[MigrationPlan] = []
+        for case, plan in zip(cases, plans, strict=True):
+            moved = plan.dest != case.state
+            uow.cases.update(
+                replace(
+                    case,
+                    version=target.definition.version,
+                    definition_sha256=target.loaded.sha256,
+                    state=plan.dest,
+                    previous_state=plan.previous_to,
+                    state_since=now if moved else case.state_since,
+                )
+            )
+            record = append_event(
+                uow,
+                AuditDraft(
+                    kind="migrate",
+                    case_reference=case.reference,
+                    trigger="migrate",
+                    source=case.state,
+                    dest=plan.dest,
+                    actor_id=actor.id,
+                    actor_role=role,
+                    os_user=actor.os_user,
+                    occurred_at=now,
+                    fields={
+                        "procedure": procedure,
+                        "from_version": case.version,
+                        "to_version": target.definition.version,
+                        "from_sha256": case.definition_sha256,
+                        "to_sha256": target.loaded.sha256,
+                        "map": dict(plan.mapping),
+                    },
+                ),
+                target.definition,
+                province=case.province,
+                span_start=case.state_since,
+            )
+            done.append(replace(plan, audit_seq=record.seq))
+        uow.commit()
+    return done
