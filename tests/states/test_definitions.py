@@ -137,6 +137,38 @@ def final_with_way_out(d: Raw) -> None:
     )
 
 
+def variant_for_another_role(d: Raw) -> None:
+    # Told apart by the head's guard alone: when it fails, the officer's unguarded variant would
+    # move the case, and an officer holding the head's role would be refused by the other one.
+    d["transitions"].append(
+        transition("committee_approve", ["provincial_committee_review"], "provincial_endorsed")
+    )
+
+
+def guarded_variants_for_different_roles(d: Raw) -> None:
+    d["transitions"].append(
+        transition(
+            "committee_approve",
+            ["provincial_committee_review"],
+            "provincial_endorsed",
+            guards=["deputy_has_delegation"],
+            requires=["committee_resolution_no", "committee_resolution_date"],
+        )
+    )
+
+
+def when_of_the_wrong_type(d: Raw) -> None:
+    find(d["transitions"], trigger="consult_mfa")["when"] = {"mfa_consultation": "yes"}
+
+
+def when_of_no_choice(d: Raw) -> None:
+    find(d["transitions"], trigger="propose_to_cabinet")["when"] = {"cabinet_mode": "first"}
+
+
+def action_for_unknown_role(d: Raw) -> None:
+    d["actions"]["plan"] = {"roles": ["province_janitor"]}
+
+
 BROKEN: list[tuple[Callable[[Raw], None], list[str]]] = [
     (unknown_state, ["transition 'begin_study'", "unknown destination state 'study_ghost'"]),
     (unknown_source_state, ["transition 'accept_for_review'", "'submited_to_moi'"]),
@@ -148,6 +180,30 @@ BROKEN: list[tuple[Callable[[Raw], None], list[str]]] = [
     (unknown_role, ["transition 'committee_approve'", "unknown role 'province_janitor'"]),
     (unknown_field, ["transition 'submit_to_moi'", "unknown field 'governors_horoscope'"]),
     (final_with_way_out, ["final states with outgoing transitions: rejected"]),
+    (
+        variant_for_another_role,
+        [
+            "'committee_approve' from 'provincial_committee_review' is declared 2 times; "
+            "every variant needs guards",
+            "variants allow different roles (province_head / province_officer)",
+        ],
+    ),
+    (
+        guarded_variants_for_different_roles,
+        ["'committee_approve' from 'provincial_committee_review': variants allow different roles"],
+    ),
+    (
+        when_of_the_wrong_type,
+        ["transition 'consult_mfa': 'when' value 'yes' is not a valid mfa_consultation (bool)"],
+    ),
+    (
+        when_of_no_choice,
+        [
+            "transition 'propose_to_cabinet': 'when' value 'first' is not a valid cabinet_mode "
+            "(one of approve_before_signing, acknowledge_after_signing)"
+        ],
+    ),
+    (action_for_unknown_role, ["action 'plan': unknown role 'province_janitor'"]),
 ]
 IDS = [fn.__name__ for fn, _ in BROKEN]
 
@@ -228,3 +284,23 @@ def test_released_file_is_sound_and_names_every_phase() -> None:
     assert d.initial == "proposal_draft"
     assert d.settings.cabinet_mode == "approve_before_signing"
     assert d.settings.mfa_consultation is True
+
+
+@pytest.mark.parametrize(
+    ("effects", "named"),
+    [
+        (["levitate"], "transition 'begin_study': unknown effect 'levitate'"),
+        (["establish"], "transition 'begin_study': effect 'establish' needs required field(s) "
+         "signed_on"),
+    ],
+)  # fmt: skip
+def test_effects_are_checked_when_the_engine_is_built(effects: list[str], named: str) -> None:
+    """Effects are named like guards: only the catalogue's exist, with the fields they read."""
+    from workflow.engine import ProcedureEngine
+    from workflow.errors import InvalidInput
+
+    d = copy.deepcopy(v1())
+    find(d["transitions"], trigger="begin_study")["effects"] = effects
+    loaded = parse_definition(to_toml(d).encode("utf-8"), "effects.toml")
+    with pytest.raises(InvalidInput, match=re.escape(named)):
+        ProcedureEngine(loaded)
