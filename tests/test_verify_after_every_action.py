@@ -10,7 +10,6 @@ leave nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from store.demo import build_demo
 from tests.cli_support import EXTRA_OFFICERS, Cli, document, open_case, snapshot
 
 SAMPLE = Path(__file__).parent / "data" / "relationships-sample.csv"
-TOMORROW = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+TOMORROW = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)).isoformat()
 
 
 @pytest.fixture
@@ -32,30 +31,50 @@ def demo(tmp_path: Path) -> tuple[Cli, str]:
     return c, case.reference
 
 
-Scenario = Callable[[Cli, str, Path], list[str]]
+def _args(template: str, c: Cli, ref: str, folder: Path) -> list[str]:
+    """A command line from a template: {ref} the active case, {draft} a new draft case, {plan}
+    and {photo} small files, {sample} the sample register, {tomorrow} a date in the future."""
+    values = {
+        "ref": ref,
+        "draft": _draft(c) if "{draft}" in template else "",
+        "plan": str(document(folder, "plan.pdf")),
+        "photo": str(document(folder, "photo.jpg")),
+        "sample": str(SAMPLE),
+        "tomorrow": TOMORROW,
+    }
+    return [word.format(**values) for word in template.split()]
 
 
 def _draft(c: Cli) -> str:
     return open_case(c, partner="Kunming")
 
 
-REFUSALS: dict[str, tuple[Scenario, bool]] = {
-    # name: (arguments of a refused command, whether it leaves one denied record)
-    "wrong state": (lambda c, ref, _t: ["case", "advance", ref, "begin_study", "--as", "somchai"], False),
-    "permission": (lambda c, ref, _t: ["case", "advance", _draft(c), "begin_study", "--as", "anong"], True),
-    "scope": (lambda c, ref, _t: ["case", "advance", _draft(c), "begin_study", "--as", "phuket-officer"], True),
-    "missing field": (lambda c, ref, _t: ["activity", "add", ref, "--date", "2024-12-01", "--kind", "culture", "--title", " ", "--as", "somchai"], False),
-    "guard": (lambda c, ref, _t: ["activity", "add", ref, "--date", TOMORROW, "--kind", "culture", "--title", "ลอยกระทง", "--as", "somchai"], False),
-    "open": (lambda c, ref, _t: ["case", "open", "--province", "TH-50", "--partner", "X", "--country", "CN", "--level", "city", "--as", "anong"], True),
-    "open out of province": (lambda c, ref, _t: ["case", "open", "--province", "TH-50", "--partner", "X", "--country", "CN", "--level", "city", "--as", "phuket-officer"], True),
-    "import": (lambda c, ref, _t: ["import", "relationships", str(SAMPLE), "--as", "somchai"], True),
-    "plan": (lambda c, ref, t: ["plan", "set", ref, "--fy", "2568", "--budget", "1000", "--file", str(document(t, "plan.pdf")), "--as", "anong"], True),
-    "plan out of province": (lambda c, ref, t: ["plan", "set", ref, "--fy", "2568", "--budget", "1000", "--file", str(document(t, "plan.pdf")), "--as", "phuket-officer"], True),
-    "mechanism": (lambda c, ref, _t: ["province", "mechanism", "set", "TH-50", "--order-no", "1/2567", "--date", "2567-02-01", "--chair", "ผู้ว่าฯ", "--as", "phuket-officer"], True),
-    "head": (lambda c, ref, _t: ["audit", "head", "--as", "somchai"], True),
-    "officers": (lambda c, ref, _t: ["officer", "add", "newbie", "--name", "N", "--role", "auditor", "--as", "somchai"], True),
-    "migrate": (lambda c, ref, _t: ["case", "migrate", ref, "--to-version", "2", "--as", "somchai"], True),
-}  # fmt: skip
+OPEN = "case open --province TH-50 --partner X --country CN --level city"
+ACTIVITY = "activity add {ref} --kind culture"
+REFUSALS: dict[str, tuple[str, bool]] = {
+    # name: (a refused command, whether it leaves one denied record)
+    "wrong state": ("case advance {ref} begin_study --as somchai", False),
+    "permission": ("case advance {draft} begin_study --as anong", True),
+    "scope": ("case advance {draft} begin_study --as phuket-officer", True),
+    "missing field": (f"{ACTIVITY} --date 2024-12-01 --title= --as somchai", False),
+    "guard": (f"{ACTIVITY} --date {{tomorrow}} --title ลอยกระทง --as somchai", False),
+    "open": (f"{OPEN} --as anong", True),
+    "open out of province": (f"{OPEN} --as phuket-officer", True),
+    "import": ("import relationships {sample} --as somchai", True),
+    "plan": ("plan set {ref} --fy 2568 --budget 1000 --file {plan} --as anong", True),
+    "plan out of province": (
+        "plan set {ref} --fy 2568 --budget 1000 --file {plan} --as phuket-officer",
+        True,
+    ),
+    "mechanism": (
+        "province mechanism set TH-50 --order-no 1/2567 --date 2567-02-01 --chair ผู้ว่าฯ "
+        "--as phuket-officer",
+        True,
+    ),
+    "head": ("audit head --as somchai", True),
+    "officers": ("officer add newbie --name N --role auditor --as somchai", True),
+    "migrate": ("case migrate {ref} --to-version 2 --as somchai", True),
+}
 
 
 def _run(c: Cli, argv: list[str]) -> tuple[int, str]:
@@ -70,8 +89,8 @@ def test_every_refusal_leaves_a_verifiable_log(
     demo: tuple[Cli, str], name: str, tmp_path: Path
 ) -> None:
     c, ref = demo
-    scenario, denied = REFUSALS[name]
-    argv = scenario(c, ref, tmp_path / "files")
+    template, denied = REFUSALS[name]
+    argv = _args(template, c, ref, tmp_path / "files")
     before = snapshot(c.db, None).records
     code, output = _run(c, argv)
     assert code == 1, output
@@ -87,11 +106,9 @@ def test_a_segregation_refusal_leaves_a_verifiable_log(
     c, _ = demo
     ref = open_case(c, as_="dual", partner="Nanning")
     c.ok("case", "advance", ref, "begin_study", as_="dual")
-    files = [f"{n}={document(tmp_path, n + '.pdf')}" for n in (
-        "suitability_study", "working_group_minutes", "draft_mou_th", "draft_mou_en", "action_plan"
-    )]  # fmt: skip
-    c.ok("case", "advance", ref, "submit_to_committee", *sum((["-f", f] for f in files), []),
-         as_="dual")  # fmt: skip
+    names = ("suitability_study", "working_group_minutes", "draft_mou_th", "draft_mou_en")
+    files = [f"-f{n}={document(tmp_path, n + '.pdf')}" for n in (*names, "action_plan")]
+    c.ok("case", "advance", ref, "submit_to_committee", *files, as_="dual")
     result = c.run(
         "case", "advance", ref, "committee_approve", "-f", "committee_resolution_no=1/2567",
         "-f", "committee_resolution_date=2024-01-05", as_="dual",
@@ -101,14 +118,15 @@ def test_a_segregation_refusal_leaves_a_verifiable_log(
     assert c.run("audit", "verify").exit_code == 0
 
 
-FOLLOW_UP: dict[str, Scenario] = {
-    "activity": lambda c, ref, t: ["activity", "add", ref, "--date", "2567-12-01", "--kind", "meeting", "--title", "ประชุมร่วม", "--evidence", str(document(t, "photo.jpg")), "--as", "somchai"],
-    "plan": lambda c, ref, t: ["plan", "set", ref, "--fy", "2568", "--budget", "120000", "--file", str(document(t, "plan.pdf")), "--as", "somchai"],
-    "mechanism": lambda c, ref, t: ["province", "mechanism", "set", "TH-50", "--order-no", "123/2567", "--date", "2567-02-01", "--chair", "ผู้ว่าราชการจังหวัด", "--as", "somchai"],
-    "import": lambda c, ref, _t: ["import", "relationships", str(SAMPLE), "--as", "anong"],
-    "sweep": lambda c, ref, _t: ["sweep"],
-    "head": lambda c, ref, _t: ["audit", "head", "--as", "auditor"],
-}  # fmt: skip
+FOLLOW_UP: dict[str, str] = {
+    "activity": f"{ACTIVITY} --date 2567-12-01 --title ประชุมร่วม --evidence {{photo}} --as somchai",
+    "plan": "plan set {ref} --fy 2568 --budget 120000 --file {plan} --as somchai",
+    "mechanism": "province mechanism set TH-50 --order-no 123/2567 --date 2567-02-01 "
+    "--chair ผู้ว่าราชการจังหวัด --as somchai",
+    "import": "import relationships {sample} --as anong",
+    "sweep": "sweep",
+    "head": "audit head --as auditor",
+}
 
 
 @pytest.mark.parametrize("name", list(FOLLOW_UP))
@@ -116,7 +134,7 @@ def test_every_follow_up_action_leaves_a_verifiable_log(
     demo: tuple[Cli, str], name: str, tmp_path: Path
 ) -> None:
     c, ref = demo
-    code, output = _run(c, FOLLOW_UP[name](c, ref, tmp_path / "files"))
+    code, output = _run(c, _args(FOLLOW_UP[name], c, ref, tmp_path / "files"))
     assert code == 0, output
     verified = c.run("audit", "verify")
     assert verified.exit_code == 0, verified.output
