@@ -33,7 +33,7 @@ from workflow.errors import WorkflowError
 from workflow.fields import parse_date
 from workflow.kpi import render_csv, render_json, render_table
 from workflow.kpi_html import render_html
-from workflow.model import Actor, AuditRecord, Case, NewCase
+from workflow.model import Actor, AuditRecord, Case, NewCase, actors_of
 from workflow.thaidate import fiscal_year_be, format_moment, local_date
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -125,7 +125,7 @@ def case_dict(c: Case) -> dict[str, Any]:
     d = asdict(c)
     d["opened_at"] = c.opened_at.isoformat()
     d["state_since"] = c.state_since.isoformat()
-    d["trigger_actors"] = dict(c.trigger_actors)
+    d["trigger_actors"] = {k: list(actors_of(v)) for k, v in c.trigger_actors.items()}
     return d
 
 

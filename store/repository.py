@@ -23,7 +23,7 @@ from workflow.integrity import (
     record_header,
     utc_text,
 )
-from workflow.model import Actor, AuditDraft, AuditRecord, Case, EventKind
+from workflow.model import Actor, AuditDraft, AuditRecord, Case, EventKind, actors_of
 
 
 def parse_utc(text: str) -> dt.datetime:
@@ -48,7 +48,7 @@ def _case(row: CaseRow) -> Case:
         opened_by=row.opened_by,
         state_since=parse_utc(row.state_since),
         previous_state=row.previous_state,
-        trigger_actors=dict(row.trigger_actors),
+        trigger_actors={k: actors_of(v) for k, v in row.trigger_actors.items()},
         row_version=row.row_version,
         thai_party_level=row.thai_party_level,
         thai_party_name=row.thai_party_name,
@@ -95,7 +95,7 @@ class SqlAlchemyCaseRepository:
                 opened_at=utc_text(case.opened_at),
                 opened_by=case.opened_by,
                 state_since=utc_text(case.state_since),
-                trigger_actors=dict(case.trigger_actors),
+                trigger_actors={k: list(actors_of(v)) for k, v in case.trigger_actors.items()},
                 thai_party_level=case.thai_party_level,
                 thai_party_name=case.thai_party_name,
             )
@@ -113,7 +113,7 @@ class SqlAlchemyCaseRepository:
         row.version = case.version
         row.definition_sha256 = case.definition_sha256
         row.state_since = utc_text(case.state_since)
-        row.trigger_actors = dict(case.trigger_actors)
+        row.trigger_actors = {k: list(actors_of(v)) for k, v in case.trigger_actors.items()}
         # Every step bumps the version counter, even a self-loop that changes no column value,
         # so a concurrent writer always sees that the case moved on.
         flag_modified(row, "trigger_actors")
@@ -136,7 +136,15 @@ class SqlAlchemyCaseRepository:
 
 
 def _actor(row: OfficerRow) -> Actor:
-    return Actor(row.id, row.name, frozenset(row.roles), row.province, row.os_user, row.deputy)
+    return Actor(
+        row.id,
+        row.name,
+        frozenset(row.roles),
+        row.province,
+        row.os_user,
+        bool(row.deputy),
+        bool(row.retired),
+    )
 
 
 class SqlAlchemyOfficerRepository:
@@ -155,7 +163,7 @@ class SqlAlchemyOfficerRepository:
         ).one_or_none()
         return _actor(row) if row else None
 
-    def add(self, actor: Actor) -> None:
+    def add(self, actor: Actor, audit_seq: int) -> None:
         self.session.add(
             OfficerRow(
                 id=actor.id,
@@ -164,9 +172,27 @@ class SqlAlchemyOfficerRepository:
                 province=actor.province,
                 os_user=actor.os_user,
                 deputy=actor.deputy,
+                retired=actor.retired,
                 created_at=utc_text(dt.datetime.now(dt.UTC)),
+                audit_seq=audit_seq,
             )
         )
+
+    def update(self, actor: Actor, audit_seq: int) -> None:
+        row = self.session.get(OfficerRow, actor.id)
+        if row is None:
+            raise ConcurrentUpdate(f"officer {actor.id} disappeared; read again")
+        row.name = actor.name
+        row.roles = sorted(actor.roles)
+        row.province = actor.province
+        row.os_user = actor.os_user
+        row.deputy = actor.deputy
+        row.retired = actor.retired
+        row.audit_seq = audit_seq
+        self.session.flush()
+
+    def audit_seq(self, officer_id: str) -> int | None:
+        return self.session.scalar(select(OfficerRow.audit_seq).where(OfficerRow.id == officer_id))
 
     def list(self) -> list[Actor]:
         return [
@@ -291,6 +317,22 @@ class SqlAlchemyAuditLog:
             select(AuditRow).where(AuditRow.case_reference == reference).order_by(AuditRow.seq)
         )
         return [audit_record(r) for r in rows]
+
+    def get(self, seq: int) -> AuditRecord | None:
+        row = self.session.get(AuditRow, seq)
+        return audit_record(row) if row is not None else None
+
+    def latest_of_kind(self, kind: str) -> AuditRecord | None:
+        row = self.session.scalars(
+            select(AuditRow).where(AuditRow.kind == kind).order_by(AuditRow.seq.desc()).limit(1)
+        ).one_or_none()
+        return audit_record(row) if row is not None else None
+
+    def of_kind(self, kind: str, after: int | None = None) -> list[AuditRecord]:
+        query = select(AuditRow).where(AuditRow.kind == kind).order_by(AuditRow.seq)
+        if after is not None:
+            query = query.where(AuditRow.seq > after)
+        return [audit_record(r) for r in self.session.scalars(query)]
 
     def iter_all(self) -> Iterator[AuditRecord]:
         result = self.session.execute(

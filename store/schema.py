@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,11 @@ from sqlalchemy import Engine, insert, select
 from store.append_only import install as install_append_only
 from store.database import migration_mode
 from store.tables import AuditHeadRow, SettingRow
+from store.unit_of_work import SqlAlchemyUnitOfWork
 from workflow.errors import InvalidInput
 from workflow.integrity import GENESIS_HASH
+from workflow.model import AuditDraft
+from workflow.officers import INIT_ACTOR
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -52,6 +56,31 @@ def head_revision() -> str:
     return head
 
 
+def _record_settings(engine: Engine, settings: dict[str, str]) -> None:
+    """The settings are an audit event: the first record of a new log, and recorded once when
+    an older database is upgraded, so that a row changed outside the product is detected."""
+    uow = SqlAlchemyUnitOfWork(engine)
+    with uow:
+        uow.lock()
+        if uow.audit.latest_of_kind("settings") is not None:
+            return
+        uow.audit.append(
+            AuditDraft(
+                kind="settings",
+                case_reference=None,
+                trigger="init",
+                source=None,
+                dest=None,
+                actor_id=INIT_ACTOR,
+                actor_role=None,
+                os_user=None,
+                occurred_at=dt.datetime.now(dt.UTC),
+                fields={"log_id": settings["log_id"], "training": settings.get("training") == "1"},
+            )
+        )
+        uow.commit()
+
+
 def init_database(engine: Engine, training: bool = False) -> InitResult:
     """Create or upgrade the schema and, the first time, the log id and the audit head."""
     before = current_revision(engine)
@@ -81,6 +110,7 @@ def init_database(engine: Engine, training: bool = False) -> InitResult:
                 "this database was created for real work; --training is chosen only when a "
                 "database is created"
             )
+    _record_settings(engine, settings)
     return InitResult(
         created=before is None,
         upgraded_from=before if before != head_revision() else None,

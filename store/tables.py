@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -38,6 +39,9 @@ class OfficerRow(Base):
     os_user: Mapped[str | None] = mapped_column(String(64), unique=True)
     deputy: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[str] = mapped_column(String(32))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The officer's latest ``officer`` audit event: commands compare the row with it.
+    audit_seq: Mapped[int | None] = mapped_column(Integer)
 
 
 class CaseRow(Base):
@@ -60,7 +64,8 @@ class CaseRow(Base):
     opened_at: Mapped[str] = mapped_column(String(32))
     opened_by: Mapped[str] = mapped_column(String(64))
     state_since: Mapped[str] = mapped_column(String(32))
-    trigger_actors: Mapped[dict[str, str]] = mapped_column(JSON)
+    #: Trigger → every officer who fired it (older rows hold one officer as a string).
+    trigger_actors: Mapped[dict[str, list[str] | str]] = mapped_column(JSON)
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
     thai_party_level: Mapped[str | None] = mapped_column(String(32))
     thai_party_name: Mapped[str | None] = mapped_column(Text)
@@ -96,6 +101,7 @@ class AuditRow(Base):
         UniqueConstraint("case_reference", "case_seq", name="uq_audit_case_seq"),
         Index("ix_audit_actor", "actor_id"),
         Index("ix_audit_occurred", "occurred_at"),
+        Index("ix_audit_kind_seq", "kind", "seq"),
     )
 
 

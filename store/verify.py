@@ -41,7 +41,7 @@ from sqlalchemy import Connection, Engine, select
 from states import RETURN, load_procedure
 from store import append_only
 from store.checkpoint import CheckpointInvalid, HeadDocument, read_checkpoint
-from store.tables import AuditHeadRow, AuditRow, CaseRow, SettingRow
+from store.tables import AuditHeadRow, AuditRow, CaseRow, OfficerRow, SettingRow
 from workflow.integrity import (
     GENESIS_HASH,
     RECORD_VERSION,
@@ -49,6 +49,8 @@ from workflow.integrity import (
     record_hash,
     record_header,
 )
+from workflow.model import Actor
+from workflow.replay import IDENTITY, Replay
 
 #: The stored columns, in the order rows are read and exported.
 COLUMNS = (
@@ -75,7 +77,7 @@ MOVING_KINDS = frozenset({"open", "import", "transition", "migrate"})
 #: Kinds of case records that leave the case where it was.
 STILL_KINDS = frozenset({"denied", "plan"})
 #: Kinds never about a case; a ``denied`` record is about a case only when one was targeted.
-CASELESS_KINDS = frozenset({"officer", "head_export", "mechanism"})
+CASELESS_KINDS = frozenset({"officer", "head_export", "mechanism", "settings"})
 MAYBE_CASELESS_KINDS = frozenset({"denied"})
 NO_CHECKPOINT_WARNING = (
     "no checkpoint given: deleting the newest records, or restoring an older backup, cannot be "
@@ -133,6 +135,8 @@ class CaseState:
     state: str
     #: The state before the current one (where a resume returns to); ``...`` when not read.
     previous_state: str | EllipsisType | None = ...
+    #: Identity, opener and step actors (``workflow.replay.IDENTITY``…); ``None`` when not read.
+    details: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -331,6 +335,8 @@ class _Walk:
     wanted: set[int] = field(default_factory=set)
     seen_hash: dict[int, str] = field(default_factory=dict)
     case_walks: dict[str, _Case] = field(default_factory=dict)
+    replay: Replay = field(default_factory=Replay)
+    authority: bool = True
     expected_seq: int = 1
     prev_hash: str = GENESIS_HASH
     count: int = 0
@@ -456,6 +462,32 @@ class _Walk:
         elif expected_hash(row) != stored_hash:
             f.add(seq, "hash", "the stored hash does not match the record's columns")
         self._semantics(row, seq, parsed)
+        if self.authority:
+            self._authority(row, seq, parsed)
+
+    def _authority(self, row: Sequence[Any], seq: int, parsed: Any) -> None:
+        """Could the product have written this record? (``workflow.replay``)."""
+        reference = row[4]
+        walk = self.case_walks.get(reference) if reference is not None else None
+        definition = (
+            (walk.procedure, walk.version)
+            if walk is not None and walk.known and walk.version is not None
+            else None
+        )
+        for detail in self.replay.record(
+            kind=row[3],
+            reference=reference,
+            trigger=row[6],
+            source=row[7],
+            dest=row[8],
+            actor=row[9],
+            role=row[10],
+            fields=parsed if isinstance(parsed, dict) else {},
+            note=row[14],
+            definition=definition,
+            seq=seq,
+        ):
+            self.findings.add(seq, "authority", detail)
 
     def _semantics(self, row: Sequence[Any], seq: int, parsed: Any) -> None:
         f = self.findings
@@ -597,18 +629,26 @@ def verify_rows(
     head: tuple[int, str, str] | None,
     checkpoints: Sequence[tuple[str, HeadDocument | str]] = (),
     storage: Sequence[str] = (),
+    officers: Mapping[str, tuple[Actor, int | None]] | None = None,
+    settings: Mapping[str, str] | None = None,
+    replay: bool = True,
 ) -> VerifyResult:
     """Verify records given as tuples in ``COLUMNS`` order, ordered by ``seq``.
 
     *head* is the head row (seq, hash, log id) or ``None`` when missing; *checkpoints* pairs each
     file name with its already signature-checked document, or with why it could not be used;
-    *storage* lists storage-level findings made by the caller. Never raises on bad data.
+    *storage* lists storage-level findings made by the caller; *officers* (id → (registration,
+    latest event seq)) and *settings* are the rows the product relies on, compared with what the
+    log makes of them when given. ``replay=False`` checks the chain and the procedure's graph
+    only, not who could make each record (for synthetic fixtures). Never raises on bad data.
     """
     findings = _Findings()
     for message in storage:
         findings.add(None, "storage", message)
     docs = [(p, d) for p, d in checkpoints if isinstance(d, HeadDocument)]
-    walk = _Walk(findings, log_id, cases, wanted={d.size for _, d in docs if d.size > 0})
+    walk = _Walk(
+        findings, log_id, cases, wanted={d.size for _, d in docs if d.size > 0}, authority=replay
+    )
     for row in rows:
         walk.record(row)
     size = walk.count
@@ -642,6 +682,17 @@ def verify_rows(
                 f"case {reference} would resume to '{info.previous_state}' but its records "
                 f"left '{case_walk.previous}'",
             )
+        if walk.authority and case_walk is not None and info.details is not None:
+            for problem in walk.replay.case_problems(reference, info.details):
+                findings.add(case_walk.last_move_seq, "case", problem)
+    if replay and officers is not None:
+        for problem in walk.replay.officer_problems(officers):
+            findings.add(None, "officers", problem)
+    if replay and settings is not None:
+        for problem in walk.replay.settings_problems(
+            settings.get("log_id"), settings.get("training")
+        ):
+            findings.add(None, "settings", problem)
     # The head row.
     if head is None:
         findings.add(None, "head", "the audit head row is missing")
@@ -752,24 +803,33 @@ def verify_database(
     try:
         with conn.begin():
             storage = _storage_findings(conn)
-            log_id = conn.scalar(select(SettingRow.value).where(SettingRow.key == "log_id"))
+            settings = dict(conn.execute(select(SettingRow.key, SettingRow.value)).all())
+            log_id = settings.get("log_id")
             head_row = conn.execute(
                 select(AuditHeadRow.seq, AuditHeadRow.hash, AuditHeadRow.log_id).where(
                     AuditHeadRow.id == 1
                 )
             ).one_or_none()
             cases = {
-                r[0]: CaseState(r[1], r[2], r[3], r[4])
-                for r in conn.execute(
-                    select(
-                        CaseRow.reference,
-                        CaseRow.procedure,
-                        CaseRow.version,
-                        CaseRow.state,
-                        CaseRow.previous_state,
-                    )
+                r.reference: CaseState(
+                    r.procedure,
+                    r.version,
+                    r.state,
+                    r.previous_state,
+                    {k: getattr(r, k) for k in (*IDENTITY, "opened_by", "trigger_actors")},
                 )
+                for r in conn.execute(select(CaseRow.__table__))
             }
+            officers = {
+                r.id: (
+                    Actor(
+                        r.id, r.name, frozenset(r.roles), r.province, r.os_user, bool(r.deputy),
+                        bool(r.retired),
+                    ),
+                    r.audit_seq,
+                )
+                for r in conn.execute(select(OfficerRow.__table__))
+            }  # fmt: skip
             columns = [getattr(AuditRow, name) for name in COLUMNS]
             result = conn.execution_options(stream_results=True, yield_per=batch).execute(
                 select(*columns).order_by(AuditRow.seq)
@@ -782,6 +842,8 @@ def verify_database(
                 head=tuple(head_row) if head_row is not None else None,  # type: ignore[arg-type]
                 checkpoints=docs,
                 storage=storage,
+                officers=officers,
+                settings=settings,
             )
     finally:
         conn.close()

@@ -27,7 +27,7 @@ from workflow.errors import (
 )
 from workflow.fields import validate_fields
 from workflow.guards import GUARDS, GuardContext, unknown_guards
-from workflow.model import Action, Actor, Case, FieldNeed
+from workflow.model import Action, Actor, Case, FieldNeed, actors_of
 
 
 class _Subject:
@@ -124,8 +124,10 @@ class ProcedureEngine:
         """What firing *spec* on *case* needs: its roles, their scope, segregation of duties."""
         excluded: dict[str, str] = {}
         for other in reversed(spec.separate_from):
-            previous = case.opened_by if other == "open" else case.trigger_actors.get(other)
-            if previous is not None:
+            earlier = (
+                (case.opened_by,) if other == "open" else actors_of(case.trigger_actors.get(other))
+            )
+            for previous in earlier:
                 excluded[previous] = (
                     "opened this case" if other == "open" else f"made '{other}' on this case"
                 )
@@ -213,9 +215,16 @@ class ProcedureEngine:
             state=dest,
             previous_state=case.state if changed else case.previous_state,
             state_since=now if changed else case.state_since,
-            trigger_actors={**case.trigger_actors, trigger: actor.id},
+            trigger_actors={
+                **case.trigger_actors,
+                trigger: _with(actors_of(case.trigger_actors.get(trigger)), actor.id),
+            },
         )
         return Fired(new_case, case.state, dest, role, values, fired_spec)
+
+
+def _with(actors: tuple[str, ...], actor: str) -> tuple[str, ...]:
+    return actors if actor in actors else (*actors, actor)
 
 
 def _guard_condition(name: str) -> Any:

@@ -7,7 +7,7 @@ store maps rows to these explicitly, which is simpler to audit than mapped domai
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -26,6 +26,7 @@ EventKind = Literal[
     "plan",
     "mechanism",
     "migrate",
+    "settings",
 ]
 
 
@@ -39,6 +40,7 @@ class Actor:
     province: str | None = None
     os_user: str | None = None
     deputy: bool = False
+    retired: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,20 @@ class Case:
     opened_by: str
     state_since: dt.datetime
     previous_state: str | None = None
-    #: Who last fired each trigger; kept on the case so segregation checks need no history scan.
-    trigger_actors: Mapping[str, str] = field(default_factory=dict)
+    #: Every officer who fired each trigger, in order; kept on the case so that segregation of
+    #: duties needs no history scan (a bare string, as older rows hold, is one officer).
+    trigger_actors: Mapping[str, tuple[str, ...] | str] = field(default_factory=dict)
     row_version: int = 1
     #: The Thai party when it is not the province itself (a municipality, a PAO, Pattaya …).
     thai_party_level: str | None = None
     thai_party_name: str | None = None
+
+
+def actors_of(value: Sequence[str] | str | None) -> tuple[str, ...]:
+    """The officers recorded for one trigger, whichever form the case holds them in."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from states import DEFAULT_PROCEDURE, ProcedureDefinition, load_all, nfc
+from states import DEFAULT_PROCEDURE, ProcedureDefinition, nfc
 from states.reference import COUNTRIES, PROVINCES
 from workflow.authorization import (
     access_for as access_for,
@@ -35,10 +35,7 @@ from workflow.errors import (
     CaseNotFound,
     DocumentCorrupted,
     DocumentNotFound,
-    IdentityError,
     InvalidInput,
-    PermissionDenied,
-    UnknownOfficer,
 )
 from workflow.model import (
     SYSTEM_ACTOR,
@@ -49,6 +46,9 @@ from workflow.model import (
     Case,
     NewCase,
 )
+from workflow.officers import add_officer as add_officer
+from workflow.officers import officer_roles as officer_roles
+from workflow.officers import resolve_actor as resolve_actor
 from workflow.ports import UnitOfWork
 from workflow.thaidate import local_date, to_buddhist_era
 
@@ -84,100 +84,6 @@ def append_event(
     if projected is not None:
         uow.facts.save(projected)
     return record
-
-
-# ---------------------------------------------------------------------- identity
-def resolve_actor(uow: UnitOfWork, os_login: str, as_officer: str | None = None) -> Actor:
-    """The officer acting: by OS login, or ``--as`` in a training database only."""
-    with uow:
-        if as_officer:
-            if uow.setting("training") != "1":
-                raise IdentityError(
-                    "--as/SISTERCITY_OFFICER is refused: this database was not initialised "
-                    "with 'sistercity init --training'"
-                )
-            actor = uow.officers.get(as_officer)
-            if actor is None:
-                raise UnknownOfficer(f"no officer '{as_officer}'")
-        else:
-            actor = uow.officers.by_os_user(os_login)
-            if actor is None:
-                raise UnknownOfficer(
-                    f"no officer is registered for OS login '{os_login}'; an admin can run "
-                    f"'sistercity officer add ID --name … --role … --os-user {os_login}'"
-                )
-    return Actor(actor.id, actor.name, actor.roles, actor.province, os_login, actor.deputy)
-
-
-def add_officer(
-    uow: UnitOfWork,
-    officer: Actor,
-    by: Actor | None,
-    now: dt.datetime,
-) -> Actor:
-    """Register an officer. Once an admin exists, only an admin may add officers."""
-    if not _OFFICER_ID.match(officer.id):
-        raise InvalidInput(f"officer id '{officer.id}': use 2-64 of a-z 0-9 . _ -")
-    roles = officer_roles()
-    bad = sorted(officer.roles - set(roles))
-    if bad or not officer.roles:
-        raise InvalidInput(
-            f"unknown role {', '.join(bad) or '(none given)'}; roles: {', '.join(sorted(roles))}"
-        )
-    scoped = [r for r in officer.roles if roles[r]]
-    if officer.province is not None and officer.province not in PROVINCES:
-        raise InvalidInput(f"unknown province code '{officer.province}' (use TH-xx)")
-    if scoped and officer.province is None:
-        raise InvalidInput(f"role {', '.join(sorted(scoped))} needs --province TH-xx")
-    access = national_access("officers", verb="register officers")
-    role: str | None = None
-    with recorded_refusals(uow, by, "add_officer", officer.id, now), uow:
-        if uow.officers.get(officer.id) is not None:
-            raise InvalidInput(f"officer '{officer.id}' already exists")
-        if officer.os_user and uow.officers.by_os_user(officer.os_user) is not None:
-            raise InvalidInput(f"OS login '{officer.os_user}' is already registered")
-        managers = [a for a in uow.officers.list() if a.roles & set(access.roles)]
-        if managers:  # the very first manager registers without one
-            if by is None:
-                raise PermissionDenied(
-                    f"only an officer with role {' or '.join(access.roles)} may register "
-                    "officers, and none is registered for you"
-                )
-            role = authorize(by, access)
-        uow.officers.add(officer)
-        uow.audit.append(
-            AuditDraft(
-                kind="officer",
-                case_reference=None,
-                trigger="add_officer",
-                source=None,
-                dest=None,
-                actor_id=by.id if by else "bootstrap",
-                actor_role=role,
-                os_user=by.os_user if by else None,
-                occurred_at=now,
-                fields={
-                    "officer": officer.id,
-                    "name": officer.name,
-                    "roles": sorted(officer.roles),
-                    "province": officer.province,
-                    "os_user": officer.os_user,
-                    "deputy": officer.deputy,
-                },
-            )
-        )
-        uow.commit()
-    return officer
-
-
-def officer_roles() -> dict[str, bool]:
-    """Every role an officer may hold, in any procedure, and whether it is province-scoped."""
-    roles: dict[str, bool] = {}
-    for loaded in load_all():
-        for r in loaded.definition.roles:
-            if not r.system:
-                roles[r.id] = roles.get(r.id, False) or r.scoped
-    return roles
 
 
 # ---------------------------------------------------------------------- cases

@@ -246,9 +246,11 @@ def rechain(conn: Connection, start: int, fix_exports: bool = True) -> None:
 
 
 def fix_cases(conn: Connection) -> None:
-    """Make the cases table agree with what is left of the log (state and previous state)."""
+    """Make the cases table agree with what is left of the log (state, previous state and who
+    made each step), as a careful tamperer would."""
     state: dict[str, str] = {}
     previous: dict[str, str | None] = {}
+    actors: dict[str, dict[str, list[str]]] = {}
     for row in rows(conn):
         ref, dest = row["case_reference"], row["dest"]
         if ref and dest:
@@ -257,11 +259,23 @@ def fix_cases(conn: Connection) -> None:
             elif dest != state.get(ref):
                 previous[ref] = state.get(ref)
             state[ref] = dest
+            if row["kind"] == "transition":
+                done = actors.setdefault(ref, {}).setdefault(row["trigger"], [])
+                if row["actor_id"] not in done:
+                    done.append(row["actor_id"])
     for (ref,) in conn.execute(text("SELECT reference FROM cases")).all():
         if ref in state:
             conn.execute(
-                text("UPDATE cases SET state = :s, previous_state = :p WHERE reference = :r"),
-                {"s": state[ref], "p": previous.get(ref), "r": ref},
+                text(
+                    "UPDATE cases SET state = :s, previous_state = :p, trigger_actors = :t "
+                    "WHERE reference = :r"
+                ),
+                {
+                    "s": state[ref],
+                    "p": previous.get(ref),
+                    "t": json.dumps(actors.get(ref, {})),
+                    "r": ref,
+                },
             )
         else:
             conn.execute(text("DELETE FROM cases WHERE reference = :r"), {"r": ref})

@@ -129,8 +129,12 @@ def test_segregation_of_duties(engine: ProcedureEngine) -> None:
     assert fired.dest == "provincial_endorsed"
     assert fired.case.trigger_actors == {
         "submit_to_committee": "somchai",
-        "committee_approve": "malee",
+        "committee_approve": ("malee",),
     }
+    # Every earlier officer of a separated step counts, not only the last.
+    twice = replace(review, trigger_actors={"submit_to_committee": ("malee", "somchai")})
+    with pytest.raises(SegregationOfDuties):
+        engine.fire(twice, "committee_approve", head, fields, "", NOW)
 
     mfa = case("mfa_consultation", trigger_actors={"consult_mfa": "anong"})
     with pytest.raises(SegregationOfDuties, match="made 'consult_mfa'"):

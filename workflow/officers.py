@@ -1,0 +1,275 @@
+"""Officers: who may act, as a projection of their audit events, and the database's settings.
+
+Registering, updating and retiring an officer are ``officer`` audit events whose fields are the
+officer's whole registration after the event; the ``officers`` row is their projection and keeps
+the sequence number of its latest event. Before anyone acts, the row is compared with that event,
+and no later event of the officer may exist: an ``UPDATE officers SET roles=…`` made outside the
+product is refused at once (and named by ``audit verify``, which rebuilds every officer from the
+log). The database's settings (its log id, whether it is a training database) are likewise a
+``settings`` event, the first record of a new log; ``--as`` works only when the row and the event
+agree that this is a training database.
+
+A retired officer can take no step and is never deleted: history keeps their name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from states import load_all, nfc
+from states.reference import PROVINCES
+from workflow.authorization import authorize, national_access, recorded_refusals
+from workflow.errors import IdentityError, InvalidInput, PermissionDenied, UnknownOfficer
+from workflow.model import Actor, AuditDraft
+from workflow.ports import UnitOfWork
+
+_OFFICER_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+#: Longest officer name accepted (a full Thai name with title and position fits easily).
+MAX_NAME = 200
+#: Actor id of the ``settings`` event that ``init`` records (no officer exists yet).
+INIT_ACTOR = "init"
+
+
+def officer_fields(officer: Actor) -> dict[str, Any]:
+    """The registration an ``officer`` event records: the officer's whole state after it."""
+    return {
+        "officer": officer.id,
+        "name": officer.name,
+        "roles": sorted(officer.roles),
+        "province": officer.province,
+        "os_user": officer.os_user,
+        "deputy": officer.deputy,
+        "retired": officer.retired,
+    }
+
+
+def officer_from_fields(fields: Mapping[str, Any]) -> Actor:
+    """The officer an ``officer`` event leaves (events before retirement existed lack it)."""
+    return Actor(
+        id=str(fields["officer"]),
+        name=str(fields["name"]),
+        roles=frozenset(fields["roles"]),
+        province=fields.get("province"),
+        os_user=fields.get("os_user"),
+        deputy=bool(fields.get("deputy", False)),
+        retired=bool(fields.get("retired", False)),
+    )
+
+
+def officer_roles() -> dict[str, bool]:
+    """Every role an officer may hold, in any procedure, and whether it is province-scoped."""
+    roles: dict[str, bool] = {}
+    for loaded in load_all():
+        for r in loaded.definition.roles:
+            roles[r.id] = roles.get(r.id, False) or r.scoped
+    return roles
+
+
+# ---------------------------------------------------------------------- who is acting
+def resolve_actor(uow: UnitOfWork, os_login: str, as_officer: str | None = None) -> Actor:
+    """The officer acting: by OS login, or ``--as`` in a training database only; the row is
+    checked against its latest audit event first."""
+    with uow:
+        if as_officer:
+            _check_training(uow)
+            actor = uow.officers.get(as_officer)
+            if actor is None:
+                raise UnknownOfficer(f"no officer '{as_officer}'")
+        else:
+            actor = uow.officers.by_os_user(os_login)
+            if actor is None:
+                raise UnknownOfficer(
+                    f"no officer is registered for OS login '{os_login}'; an admin can run "
+                    f"'sistercity officer add ID --name … --role … --os-user {os_login}'"
+                )
+        check_officer_row(uow, actor)
+        if actor.retired:
+            raise IdentityError(f"officer '{actor.id}' is retired and can take no step")
+    return replace(actor, os_user=os_login)
+
+
+def _check_training(uow: UnitOfWork) -> None:
+    if uow.setting("training") != "1":
+        raise IdentityError(
+            "--as/SISTERCITY_OFFICER is refused: this database was not initialised with "
+            "'sistercity init --training'"
+        )
+    event = uow.audit.latest_of_kind("settings")
+    if event is None:
+        raise IdentityError(
+            "--as is refused: this database's settings are not in its audit log yet; run "
+            "'sistercity init' once to record them"
+        )
+    if event.fields.get("training") is not True:
+        raise IdentityError(
+            f"--as is refused: the settings row says training but its audit record "
+            f"#{event.seq} does not (the row was changed outside the product; run "
+            "'sistercity audit verify')"
+        )
+
+
+def check_officer_row(uow: UnitOfWork, actor: Actor) -> None:
+    """The officer's row must be what its latest ``officer`` event left."""
+    seq = uow.officers.audit_seq(actor.id)
+    event = uow.audit.get(seq) if seq is not None else None
+    stored = {**officer_fields(actor), "os_user": actor.os_user}
+    if (
+        event is None
+        or event.kind != "officer"
+        or event.fields.get("officer") != actor.id
+        or officer_fields(officer_from_fields(event.fields)) != stored
+    ):
+        raise IdentityError(
+            f"officer '{actor.id}''s registration differs from its audit record"
+            + (f" #{seq}" if seq is not None else "")
+            + " (changed outside the product); an auditor should run 'sistercity audit verify'"
+        )
+    newer = uow.audit.of_kind("officer", after=seq)
+    later = [e.seq for e in newer if e.fields.get("officer") == actor.id]
+    if later:
+        raise IdentityError(
+            f"officer '{actor.id}''s registration is older than their audit record #{later[-1]}; "
+            "an auditor should run 'sistercity audit verify'"
+        )
+
+
+# ---------------------------------------------------------------------- the lifecycle
+def _check_registration(officer: Actor) -> Actor:
+    if not _OFFICER_ID.match(officer.id):
+        raise InvalidInput(f"officer id '{officer.id}': use 2-64 of a-z 0-9 . _ -")
+    name = nfc(officer.name).strip()
+    if not name:
+        raise InvalidInput("the officer's --name is empty")
+    if len(name) > MAX_NAME:
+        raise InvalidInput(f"the officer's name has {len(name)} characters; at most {MAX_NAME}")
+    roles = officer_roles()
+    bad = sorted(officer.roles - set(roles))
+    if bad or not officer.roles:
+        raise InvalidInput(
+            f"unknown role {', '.join(bad) or '(none given)'}; roles: {', '.join(sorted(roles))}"
+        )
+    scoped = [r for r in officer.roles if roles[r]]
+    if officer.province is not None and officer.province not in PROVINCES:
+        raise InvalidInput(f"unknown province code '{officer.province}' (use TH-xx)")
+    if scoped and officer.province is None:
+        raise InvalidInput(f"role {', '.join(sorted(scoped))} needs --province TH-xx")
+    return replace(officer, name=name)
+
+
+def _record(
+    uow: UnitOfWork, trigger: str, officer: Actor, by: Actor | None, role: str | None,
+    now: dt.datetime,
+) -> int:  # fmt: skip
+    record = uow.audit.append(
+        AuditDraft(
+            kind="officer",
+            case_reference=None,
+            trigger=trigger,
+            source=None,
+            dest=None,
+            actor_id=by.id if by else "bootstrap",
+            actor_role=role,
+            os_user=by.os_user if by else None,
+            occurred_at=now,
+            fields=officer_fields(officer),
+        )
+    )
+    return record.seq
+
+
+def add_officer(uow: UnitOfWork, officer: Actor, by: Actor | None, now: dt.datetime) -> Actor:
+    """Register an officer. Once an officer who manages officers exists, only they may."""
+    officer = _check_registration(replace(officer, retired=False))
+    access = national_access("officers", verb="register officers")
+    role: str | None = None
+    with recorded_refusals(uow, by, "add_officer", officer.id, now), uow:
+        uow.lock()
+        if uow.officers.get(officer.id) is not None:
+            raise InvalidInput(f"officer '{officer.id}' already exists")
+        if officer.os_user and uow.officers.by_os_user(officer.os_user) is not None:
+            raise InvalidInput(f"OS login '{officer.os_user}' is already registered")
+        managers = [a for a in uow.officers.list() if a.roles & set(access.roles)]
+        if managers:  # the very first manager registers without one
+            if by is None:
+                raise PermissionDenied(
+                    f"only an officer with role {' or '.join(access.roles)} may register "
+                    "officers, and none is registered for you"
+                )
+            role = authorize(by, access)
+        # Before any manager exists, registration is the bootstrap's, whoever runs it.
+        seq = _record(uow, "add_officer", officer, by if managers else None, role, now)
+        uow.officers.add(officer, seq)
+        uow.commit()
+    return officer
+
+
+def update_officer(
+    uow: UnitOfWork,
+    officer_id: str,
+    by: Actor,
+    now: dt.datetime,
+    *,
+    name: str | None = None,
+    roles: frozenset[str] | None = None,
+    province: str | None = None,
+    clear_province: bool = False,
+    os_user: str | None = None,
+    clear_os_user: bool = False,
+    deputy: bool | None = None,
+) -> Actor:
+    """Change an officer's name, roles, province, OS login or deputy flag: one audit event."""
+    access = national_access("officers", verb="update officers")
+    with recorded_refusals(uow, by, "update_officer", officer_id, now), uow:
+        role = authorize(by, access)
+        uow.lock()
+        current = uow.officers.get(officer_id)
+        if current is None:
+            raise UnknownOfficer(f"no officer '{officer_id}'")
+        if current.retired:
+            raise InvalidInput(f"officer '{officer_id}' is retired; register a new officer")
+        check_officer_row(uow, current)
+        changed = replace(
+            current,
+            name=current.name if name is None else name,
+            roles=current.roles if roles is None else roles,
+            province=None if clear_province else province or current.province,
+            os_user=None if clear_os_user else os_user or current.os_user,
+            deputy=current.deputy if deputy is None else deputy,
+        )
+        changed = _check_registration(changed)
+        if changed == current:
+            raise InvalidInput(f"officer '{officer_id}': nothing to change")
+        if changed.os_user and changed.os_user != current.os_user:
+            holder = uow.officers.by_os_user(changed.os_user)
+            if holder is not None:
+                raise InvalidInput(f"OS login '{changed.os_user}' is registered to {holder.id}")
+        seq = _record(uow, "update_officer", changed, by, role, now)
+        uow.officers.update(changed, seq)
+        uow.commit()
+    return changed
+
+
+def retire_officer(uow: UnitOfWork, officer_id: str, by: Actor, now: dt.datetime) -> Actor:
+    """Retire an officer: they can take no step from now on; history keeps their name."""
+    access = national_access("officers", verb="retire officers")
+    with recorded_refusals(uow, by, "retire_officer", officer_id, now), uow:
+        role = authorize(by, access)
+        uow.lock()
+        current = uow.officers.get(officer_id)
+        if current is None:
+            raise UnknownOfficer(f"no officer '{officer_id}'")
+        if current.retired:
+            raise InvalidInput(f"officer '{officer_id}' is already retired")
+        if current.id == by.id:
+            raise InvalidInput("an officer cannot retire themselves")
+        check_officer_row(uow, current)
+        # The OS login is released, so that it can be given to a successor.
+        retired = replace(current, retired=True, os_user=None)
+        seq = _record(uow, "retire_officer", retired, by, role, now)
+        uow.officers.update(retired, seq)
+        uow.commit()
+    return retired
