@@ -28,7 +28,7 @@ from diagrams.model import (
     TriggerLabel,
     previous_id,
 )
-from states import PHASE_LABELS, PHASES, RETURN, Label, LoadedDefinition, ProcedureDefinition
+from states import PHASES, RETURN, Label, LoadedDefinition, ProcedureDefinition
 
 #: Audit kinds that move a case; ``denied`` rows and officer events leave it where it was.
 MOVE_KINDS = frozenset({"open", "transition", "import", "migrate"})
@@ -260,9 +260,8 @@ def _clusters(d: ProcedureDefinition, lang: Lang) -> tuple[Cluster, ...]:
         members = [s.id for s in d.active_states if s.phase == phase]
         members += [previous_id(s) for s in notes if d.state(s).phase == phase]
         if members:
-            clusters.append(
-                Cluster(id=phase, lines=_lines(PHASE_LABELS[phase], lang), node_ids=tuple(members))
-            )
+            lines = _lines(d.phase_label(phase), lang)
+            clusters.append(Cluster(id=phase, lines=lines, node_ids=tuple(members)))
     return tuple(clusters)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from states.loader import LoadedDefinition
-from states.schema import RETURN, ProcedureDefinition, TransitionSpec
+from states.schema import PHASES, RETURN, ProcedureDefinition, TransitionSpec
 
 
 def _field(d: ProcedureDefinition, name: str, required: bool) -> dict[str, Any]:
@@ -62,6 +62,7 @@ def definition_dict(loaded: LoadedDefinition) -> dict[str, Any]:
         "roles": [r.model_dump() for r in d.roles],
         "actions": {name: list(spec.roles) for name, spec in d.actions.items()},
         "thai_party": d.thai_party.model_dump() if d.thai_party else None,
+        "phase_labels": {p: d.phase_label(p).model_dump() for p in PHASES},
         "states": [
             {
                 "id": s.id,

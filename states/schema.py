@@ -86,19 +86,24 @@ class Settings(BaseModel):
 
     model_config = _frozen()
 
-    cabinet_mode: Literal["approve_before_signing", "acknowledge_after_signing"] = (
-        "approve_before_signing"
-    )
+    #: ``no_cabinet_step``: the procedure has no Cabinet step at all (e.g. local agreements).
+    cabinet_mode: Literal[
+        "approve_before_signing", "acknowledge_after_signing", "no_cabinet_step"
+    ] = "approve_before_signing"
     mfa_consultation: bool = True
     dormancy_fiscal_years: int = Field(default=1, ge=1, le=5)
 
     def describe(self) -> list[Label]:
         """Human-readable lines for title blocks and ``procedure show``."""
-        cabinet = (
-            Label(th="ครม. อนุมัติก่อนลงนาม", en="Cabinet approves before signing")
-            if self.cabinet_mode == "approve_before_signing"
-            else Label(th="ครม. รับทราบหลังลงนาม", en="Cabinet acknowledges after signing")
-        )
+        cabinet = {
+            "approve_before_signing": Label(
+                th="ครม. อนุมัติก่อนลงนาม", en="Cabinet approves before signing"
+            ),
+            "acknowledge_after_signing": Label(
+                th="ครม. รับทราบหลังลงนาม", en="Cabinet acknowledges after signing"
+            ),
+            "no_cabinet_step": Label(th="ไม่มีขั้นตอนคณะรัฐมนตรี", en="No Cabinet step"),
+        }[self.cabinet_mode]
         mfa = (
             Label(th="หารือกระทรวงการต่างประเทศ", en="MFA is consulted")
             if self.mfa_consultation
@@ -227,6 +232,8 @@ class ProcedureDefinition(BaseModel):
     settings: Settings = Settings()
     actions: dict[ActionName, ActionSpec] = Field(default_factory=dict)
     thai_party: ThaiParty | None = None
+    #: Names of phases that differ from ``PHASE_LABELS`` in this procedure.
+    phase_labels: dict[Phase, Label] = Field(default_factory=dict)
     roles: tuple[RoleSpec, ...]
     fields: tuple[FieldSpec, ...] = ()
     states: tuple[StateSpec, ...]
@@ -255,6 +262,10 @@ class ProcedureDefinition(BaseModel):
         """The roles allowed to take *action* (none when the definition does not declare it)."""
         spec = self.actions.get(action)  # type: ignore[call-overload]
         return spec.roles if spec is not None else ()
+
+    def phase_label(self, phase: Phase) -> Label:
+        """What this procedure calls *phase* (its own name, else the common one)."""
+        return self.phase_labels.get(phase) or PHASE_LABELS[phase]
 
     def states_counting_as(self, meaning: Meaning) -> frozenset[str]:
         """Ids of the states that count as *meaning*."""

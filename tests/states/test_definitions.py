@@ -200,7 +200,7 @@ BROKEN: list[tuple[Callable[[Raw], None], list[str]]] = [
         when_of_no_choice,
         [
             "transition 'propose_to_cabinet': 'when' value 'first' is not a valid cabinet_mode "
-            "(one of approve_before_signing, acknowledge_after_signing)"
+            "(one of approve_before_signing, acknowledge_after_signing, no_cabinet_step)"
         ],
     ),
     (action_for_unknown_role, ["action 'plan': unknown role 'province_janitor'"]),
