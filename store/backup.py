@@ -14,7 +14,8 @@ database, verifies that copy (the restored database, before it replaces anything
 it over the database in one step. An existing database is replaced only when asked, and only
 when no other connection has it open: it is switched out of WAL mode and locked exclusively
 while the rename happens, so no writer's ``-wal`` file is left to be replayed into the restored
-file. Afterwards the database at the path is checked to be the file that verified.
+file. Afterwards the database at the path is checked to be the very file that verified (same
+device and inode), so what officers open is exactly what was verified.
 
 PostgreSQL is backed up with ``pg_dump -Fc`` and restored with ``pg_restore`` (README,
 "Backups"); both functions refuse a PostgreSQL URL with one line saying so.
@@ -30,10 +31,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, exc, make_url, select
+from sqlalchemy import Engine, create_engine, exc, make_url
 
 from store.database import database_url
-from store.tables import AuditHeadRow
 from store.verify import VerifyResult, verify_database
 from workflow.errors import WorkflowError
 
@@ -60,7 +60,10 @@ class BackupResult:
 # ---------------------------------------------------------------------- helpers
 def sqlite_file(db: str, command: str) -> Path:
     """The file behind an SQLite ``--db``; a PostgreSQL URL is refused with the tool to use."""
-    url = make_url(database_url(db))
+    try:
+        url = make_url(database_url(db))
+    except exc.ArgumentError as error:
+        raise BackupRefused(f"cannot use database '{db}': {error}") from None
     if url.get_backend_name() != "sqlite":
         tool = "pg_dump -Fc" if command == "backup" else "pg_restore"
         raise BackupRefused(
@@ -108,16 +111,10 @@ def verify_file(path: Path, what: str, origin: Path) -> VerifyResult:
     return result
 
 
-def _head_of(path: Path) -> tuple[int, str] | None:
-    engine = readonly_engine(path)
-    try:
-        with engine.connect() as conn:
-            row = conn.execute(
-                select(AuditHeadRow.seq, AuditHeadRow.hash).where(AuditHeadRow.id == 1)
-            ).one_or_none()
-    finally:
-        engine.dispose()
-    return None if row is None else (int(row[0]), str(row[1]))
+def _identity(path: Path) -> tuple[int, int]:
+    """The file itself (device and inode): a rename keeps it, a replacement does not."""
+    info = path.stat()
+    return info.st_dev, info.st_ino
 
 
 def _temporary(target: Path, mode: int) -> Path:
@@ -204,6 +201,16 @@ def _publish(tmp: Path, target: Path, force: bool) -> None:
 
 
 @contextlib.contextmanager
+def _os_errors(command: str) -> Iterator[None]:
+    """Whatever the file system refuses that was not foreseen is still one line."""
+    try:
+        yield
+    except OSError as error:
+        where = f" {error.filename}" if error.filename else ""
+        raise BackupRefused(f"{command} failed:{where} {error.strerror or error}") from None
+
+
+@contextlib.contextmanager
 def _removed_on_exit(path: Path) -> Iterator[None]:
     try:
         yield
@@ -220,8 +227,11 @@ def backup(db: str, output: str | Path, force: bool = False) -> BackupResult:
     The copy is verified before it is renamed into place; it is never in WAL mode, and it is
     readable by its owner only (it holds every officer, case, record and document).
     """
-    live = sqlite_file(db, "backup")
-    target = Path(output)
+    with _os_errors("backup"):
+        return _backup(sqlite_file(db, "backup"), Path(output), force)
+
+
+def _backup(live: Path, target: Path, force: bool) -> BackupResult:
     if not live.is_file():
         raise BackupRefused(f"no database at {live}: nothing to back up")
     _check_target(target, force)
@@ -238,8 +248,11 @@ def backup(db: str, output: str | Path, force: bool = False) -> BackupResult:
 # ---------------------------------------------------------------------- restore
 def restore(source: str | Path, db: str, force: bool = False) -> BackupResult:
     """Replace (or create) the SQLite database *db* with the backup *source*, verified."""
-    target = sqlite_file(db, "restore")
-    backup_file = Path(source)
+    with _os_errors("restore"):
+        return _restore(Path(source), sqlite_file(db, "restore"), force)
+
+
+def _restore(backup_file: Path, target: Path, force: bool) -> BackupResult:
     _check_backup_file(backup_file)
     _check_target(target, force)
     if target.exists() and _same_file(backup_file, target):
@@ -264,11 +277,14 @@ def restore(source: str | Path, db: str, force: bool = False) -> BackupResult:
             before.head,
         ):
             raise BackupRefused(f"the restored copy of {backup_file} differs from the backup")
-        head = _head_of(tmp)
+        verified = _identity(tmp)
         with _exclusive(target):
             _publish(tmp, target, force)
-    if _head_of(target) != head:
-        raise BackupRefused(f"{target} changed during the restore; run 'sistercity audit verify'")
+    if _identity(target) != verified:
+        raise BackupRefused(
+            f"{target} was replaced by another file during the restore; "
+            f"run 'sistercity --db {target} audit verify'"
+        )
     return BackupResult(
         str(target), restored.log_id, restored.records, restored.cases, restored.head
     )
