@@ -1257,3 +1257,47 @@ def import_relationships(app: App, path: str, dry_run: bool, as_json: bool) -> N
     for line, reference in result.created:
         if reference:
             click.echo(f"  line {line}: {reference}")
+
+
+# ---------------------------------------------------------------------- backups
+@cli.command("backup")
+@click.option("-o", "--output", required=True, type=click.Path(), help="The backup file to write.")
+@click.option("--force", is_flag=True, help="Replace an existing backup file.")
+@pass_app
+@refusals
+def backup_command(app: App, output: str, force: bool) -> None:
+    """Copy the SQLite database while officers work, verify the copy, then write it.
+
+    Uses SQLite's online backup API (one consistent snapshot). For PostgreSQL use pg_dump -Fc
+    (README, "Backups").
+    """
+    from store.backup import backup
+
+    if output == "-":
+        raise click.UsageError("a backup is a database file: give -o FILE, not -")
+    result = backup(app.db, output, force)
+    click.echo(
+        f"backup {result.path}: {result.records} records, {result.cases} cases, "
+        f"head {result.head} (log {result.log_id}), verified"
+    )
+
+
+@cli.command("restore")
+@click.argument("backup_file", metavar="FILE", type=click.Path())
+@click.option("--force", is_flag=True, help="Replace the existing database (--db).")
+@pass_app
+@refusals
+def restore_command(app: App, backup_file: str, force: bool) -> None:
+    """Replace the --db SQLite database with a backup, verified before and after.
+
+    Nothing is replaced unless the backup verifies; an existing database only with --force,
+    and only while no other command has it open. For PostgreSQL use pg_restore (README,
+    "Backups").
+    """
+    from store.backup import restore
+
+    result = restore(backup_file, app.db, force)
+    click.echo(
+        f"restored {result.path} from {backup_file}: {result.records} records, "
+        f"{result.cases} cases, head {result.head} (log {result.log_id}), verified"
+    )

@@ -13,12 +13,13 @@ case_reference, "case_seq": case_seq, "trigger": trigger, "from": source, "to": 
 payload_sha256, "prev": prev_hash}`` (empty CSV cells are JSON ``null``; ``seq``, ``case_seq``
 and ``record_version`` are integers), serialise it with sorted keys, no whitespace, UTF-8, and
 check ``hash == sha256(0x00 || bytes)`` and ``prev_hash`` == the previous record's ``hash``
-(64 zeros for the first).
+(64 zeros for the first). The CSV is neutralised against formula injection
+(``workflow.csvsafe``): first remove the leading ``'`` of every cell that starts with one (the
+export added exactly one); the JSON Lines export is written raw.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from store.repository import parse_utc
 from store.tables import AuditRow, CaseRow
 from store.unit_of_work import SqlAlchemyUnitOfWork
 from store.verify import COLUMNS
+from workflow import csvsafe
 from workflow.authorization import authorize, national_access, recorded_refusals
 from workflow.errors import InvalidInput
 from workflow.integrity import utc_text
@@ -163,12 +165,13 @@ def export_log(engine: Engine, fmt: ExportFormat, out: TextIO) -> int:
     """Write every audit record, stored columns as stored, to *out*; returns the count.
 
     CSV has a header row; ``fields`` stays the stored canonical JSON text and an empty cell is
-    NULL. JSON Lines has one object per record with the same keys. Either re-verifies with the
-    recipe in this module's docstring.
+    NULL; a cell starting with ``=``, ``+``, ``-``, ``@``, tab, CR or ``'`` gets one ``'`` in
+    front (``workflow.csvsafe``). JSON Lines has one object per record with the same keys, raw.
+    Either re-verifies with the recipe in this module's docstring.
     """
     count = 0
     if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csvsafe.writer(out)
         writer.writerow(COLUMNS)
         for row in stream_rows(engine):
             writer.writerow(row)

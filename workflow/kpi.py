@@ -24,7 +24,6 @@ ministry can read and contest):
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -35,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from workflow import csvsafe
 from workflow.followup import Overdue
 
 
@@ -176,9 +176,12 @@ def render_json(report: KpiReport) -> str:
 
 
 def render_csv(report: KpiReport) -> str:
-    """Long format — section, fiscal_year, province, metric, value — one fact per line."""
+    """Long format — section, fiscal_year, province, metric, value — one fact per line.
+
+    Cells that a spreadsheet would run as a formula get a leading ``'`` (``workflow.csvsafe``).
+    """
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
+    w = csvsafe.writer(out)
     w.writerow(["section", "fiscal_year", "province", "metric", "value"])
     scope = report.province or "ALL"
     for y in report.years:

@@ -161,17 +161,49 @@ def test_log_filters(populated: Populated) -> None:
     assert bad.exit_code == 1
 
 
+#: Notes a spreadsheet would run as formulas (OWASP's list), and one that starts with the quote.
+HOSTILE_NOTES = (
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "@SUM(1,1)",
+    "\t=1+1",
+    "\r=1+1",
+    "'already quoted",
+)
+
+
+def _stored(cell: str) -> str:
+    """The README's rule by hand: the export added one ' to every cell that starts with '."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
-def test_export_reverifies_by_the_recipe(populated: Populated, fmt: str, tmp_path: Path) -> None:
+def test_export_reverifies_by_the_recipe(
+    populated: Populated,
+    officers: dict[str, Actor],
+    clock: Callable[[], dt.datetime],
+    engine: Engine,
+    fmt: str,
+    tmp_path: Path,
+) -> None:
+    uow = SqlAlchemyUnitOfWork(engine)
+    for note in HOSTILE_NOTES:
+        new = NewCase("TH-50", "Hue", "VN", "city", "MOU", "sister")
+        services.open_case(uow, officers["somchai"], new, clock(), note=note)
     out = tmp_path / f"audit.{fmt}"
     result = run_cli(populated.db, "audit", "export", "--format", fmt, "-o", str(out))
     assert result.exit_code == 0, result.output
-    text = out.read_text(encoding="utf-8")
+    text = out.read_bytes().decode("utf-8")  # no newline translation: a note may hold a CR
     if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(text))
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         assert tuple(reader.fieldnames or ()) == COLUMNS
+        raw = list(reader)
+        notes = [r["note"] for r in raw[-len(HOSTILE_NOTES) :]]
+        assert notes == ["'" + n for n in HOSTILE_NOTES]  # neutralised: no cell starts a formula
         records = []
-        for r in reader:
+        for cells in raw:
+            r = {k: _stored(v) for k, v in cells.items()}
             rec: dict[str, object] = {k: (v if v != "" else None) for k, v in r.items()}
             rec["note"] = r["note"]
             rec["fields"] = r["fields"]
@@ -179,8 +211,9 @@ def test_export_reverifies_by_the_recipe(populated: Populated, fmt: str, tmp_pat
                 rec[k] = int(r[k]) if r[k] else None
             records.append(rec)
     else:
-        records = [json.loads(line) for line in text.splitlines()]
-    assert len(records) == populated.size
+        records = [json.loads(line) for line in text.split("\n") if line]
+        assert [r["note"] for r in records[-len(HOSTILE_NOTES) :]] == list(HOSTILE_NOTES)  # raw
+    assert len(records) == populated.size + len(HOSTILE_NOTES)
     prev = "0" * 64
     for r in records:
         body = b'{"fields":' + str(r["fields"]).encode() + b',"note":'
