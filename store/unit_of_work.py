@@ -10,6 +10,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+# Registers the audit-log projections (case facts, moves, activities) on every engine: whatever
+# uses the store writes audit records through this unit of work.
+import store.projections  # noqa: F401
 from store.database import WRITE_OPTION, make_session_factory
 from store.repository import (
     SqlAlchemyAuditLog,
