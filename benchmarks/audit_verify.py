@@ -75,7 +75,7 @@ def build(db: str, records: int, seed: int = 1) -> None:
         while seq < records:
             n_case += 1
             ref = f"SC-2567-{n_case:07d}"
-            state, case_seq = None, 0
+            state, previous, case_seq = None, None, 0
             steps = rng.randint(5, 30)
             while seq < records and case_seq < steps:
                 seq += 1
@@ -99,11 +99,15 @@ def build(db: str, records: int, seed: int = 1) -> None:
                 ]  # fmt: skip
                 row[17] = prev = expected_hash(row)
                 batch.append(dict(zip(COLUMNS, row, strict=True)))
-                state = dest if dest is not None else state
+                if dest is not None:
+                    # Where a resume would return to, as the engine keeps it (verify checks it).
+                    if dest != state:
+                        previous = state
+                    state = dest
                 if len(batch) >= BATCH:
                     conn.execute(insert(AuditRow), batch)
                     batch.clear()
-            cases.append(_case_row(ref, state or initial))
+            cases.append(_case_row(ref, state or initial, previous))
             if len(cases) >= BATCH:
                 conn.execute(insert(CaseRow), cases)
                 cases.clear()
@@ -115,11 +119,11 @@ def build(db: str, records: int, seed: int = 1) -> None:
     engine.dispose()
 
 
-def _case_row(ref: str, state: str) -> dict[str, Any]:
+def _case_row(ref: str, state: str, previous: str | None) -> dict[str, Any]:
     at = "2024-01-01T00:00:00.000000Z"
     return {
         "reference": ref, "procedure": "provincial", "version": 1,
-        "definition_sha256": "0" * 64, "state": state, "previous_state": None,
+        "definition_sha256": "0" * 64, "state": state, "previous_state": previous,
         "province": "TH-50", "partner_name": "Bench", "partner_country": "JP",
         "partner_level": "city", "instrument": "MOU", "label": "sister", "opened_at": at,
         "opened_by": "somchai", "state_since": at, "trigger_actors": {}, "row_version": 1,
