@@ -3,6 +3,7 @@
     python benchmarks/audit_verify.py                      # 100,000 records in a temp SQLite file
     python benchmarks/audit_verify.py --records 1000000    # the acceptance figure (< 30 s verify)
     python benchmarks/audit_verify.py --db postgresql+psycopg://postgres@127.0.0.1/bench
+    python benchmarks/audit_verify.py --quick              # 2,000 records: does it still run?
 
 Records are precomputed (cases walked along real edges of provincial v1, chained with the same
 hashing the verifier uses) and bulk-inserted, which is much faster than the use cases. Verify and
@@ -148,7 +149,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--db", default=None, help="Empty database URL (default: a temp file)")
+    parser.add_argument("--quick", action="store_true", help="2,000 records: does it still run?")
     args = parser.parse_args()
+    if args.quick:
+        args.records = 2_000
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or str(Path(tmp) / "bench.db")
         start = time.perf_counter()
