@@ -1,4 +1,9 @@
-"""The officers' command line: parse, make one library call, print. No business rules here."""
+"""The officers' command line: parse, make one library call, print. No business rules here.
+
+Each command imports what it uses, inside its function: ``--help`` loads click alone, the procedure
+commands never load SQLAlchemy, and only the commands that create a database load Alembic
+(``tests/test_imports.py`` holds each command to it).
+"""
 
 from __future__ import annotations
 
@@ -11,32 +16,23 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from functools import cached_property, wraps
-from typing import Any, BinaryIO, Literal, TextIO, TypeVar, overload
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TextIO, TypeVar, overload
 
 import click
 
-from states import (
-    PROCEDURES_ENV,
-    DefinitionError,
-    available_procedures,
-    load_file,
-    load_procedure,
-)
-from states.aliases import resolve_province
-from states.reference import PROVINCES
-from store import DEFAULT_DB, SqlAlchemyUnitOfWork, database_errors, init_database, make_engine
-from store.demo import build_demo
-from store.kpi import compute_kpis
-from workflow import followup as fu
-from workflow import importer, services
-from workflow.errors import WorkflowError
-from workflow.fields import parse_date
-from workflow.kpi import render_csv, render_json, render_table
-from workflow.kpi_html import render_html
-from workflow.model import Actor, AuditRecord, Case, NewCase, actors_of
-from workflow.thaidate import fiscal_year_be, format_moment, local_date
+from store import DEFAULT_DB
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from store.unit_of_work import SqlAlchemyUnitOfWork
+    from workflow.model import Actor, AuditRecord, Case
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: ``states.loader.PROCEDURES_ENV``, spelt here so that help needs no import of the definitions
+#: (a test checks the two agree).
+PROCEDURES_ENV = "SISTERCITY_PROCEDURES"
 LANGS = click.Choice(["th", "en", "both"])
 
 
@@ -57,7 +53,10 @@ class App:
         self.creating = False
 
     @cached_property
-    def engine(self) -> Any:
+    def engine(self) -> Engine:
+        from store import make_engine
+        from workflow.errors import WorkflowError
+
         if not self.creating and "://" not in self.db and not os.path.exists(self.db):
             raise WorkflowError(f"no database at {self.db}: run 'sistercity init' first")
         return make_engine(self.db)
@@ -68,9 +67,13 @@ class App:
             self.engine.dispose()
 
     def uow(self) -> SqlAlchemyUnitOfWork:
+        from store import SqlAlchemyUnitOfWork
+
         return SqlAlchemyUnitOfWork(self.engine)
 
     def actor(self) -> Actor:
+        from workflow import services
+
         return services.resolve_actor(self.uow(), os_login(), self.as_officer)
 
     def now(self) -> dt.datetime:
@@ -88,10 +91,55 @@ def refusals(fn: F) -> F:
         try:
             with database_errors():
                 return fn(*args, **kwargs)
-        except (WorkflowError, DefinitionError) as exc:
+        except refusal_types() as exc:
             raise click.ClickException(str(exc).replace("\n", " ")) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def refusal_types() -> tuple[type[Exception], ...]:
+    """The library's refusals; looked up only once something is raised (``states`` loads
+    pydantic)."""
+    from states import DefinitionError
+    from workflow.errors import WorkflowError
+
+    return WorkflowError, DefinitionError
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """``store.database_errors`` for the commands that opened a database; the others (help,
+    procedures, keys) never load SQLAlchemy, so they cannot raise its errors."""
+    try:
+        yield
+    except Exception:
+        if "store.database" not in sys.modules:
+            raise
+        from store.database import database_errors as translated
+
+        with translated():
+            raise
+
+
+class LibraryChoice(click.Choice):  # type: ignore[type-arg]  # generic only from click 8.2
+    """A ``click.Choice`` of values the library defines, imported only when a command parses them
+    or shows its help, not when the command line is built."""
+
+    def __init__(self, module: str, name: str) -> None:
+        super().__init__(())
+        self._source = (module, name)
+        self._loaded: tuple[str, ...] | None = None
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        if self._loaded is None:
+            module, name = self._source
+            self._loaded = tuple(getattr(import_module(module), name))
+        return self._loaded
+
+    @choices.setter
+    def choices(self, _value: Iterable[str]) -> None:
+        """``click.Choice.__init__`` sets it; the library's values replace it."""
 
 
 @overload
@@ -122,6 +170,8 @@ def record_dict(r: AuditRecord) -> dict[str, Any]:
 
 
 def case_dict(c: Case) -> dict[str, Any]:
+    from workflow.model import actors_of
+
     d = asdict(c)
     d["opened_at"] = c.opened_at.isoformat()
     d["state_since"] = c.state_since.isoformat()
@@ -174,6 +224,8 @@ def cli(ctx: click.Context, db: str, as_officer: str | None, procedures: str | N
 @refusals
 def init(app: App, training: bool) -> None:
     """Create or upgrade the database; safe to run again."""
+    from store import init_database
+
     app.creating = True
     result = init_database(app.engine, training=training)
     what = "created" if result.created else "upgraded" if result.upgraded_from else "up to date"
@@ -194,6 +246,8 @@ def init(app: App, training: bool) -> None:
 @refusals
 def demo(demo_db: str, as_json: bool, lang: str) -> None:
     """Build a training database and walk a real proposal from draft to active."""
+    from store.demo import build_demo
+
     case, history = build_demo(demo_db)
     if as_json:
         emit_json({"case": case_dict(case), "history": [record_dict(r) for r in history]})
@@ -231,6 +285,9 @@ def officer_add(
     deputy: bool,
 ) -> None:
     """Register an officer (after the first admin exists, only an admin may)."""
+    from workflow import services
+    from workflow.model import Actor
+
     by = _optional_actor(app)
     new = Actor(officer_id, name, frozenset(roles), province, os_user, deputy)
     services.add_officer(app.uow(), new, by, app.now())
@@ -238,6 +295,8 @@ def officer_add(
 
 
 def _optional_actor(app: App) -> Actor | None:
+    from workflow.errors import WorkflowError
+
     try:
         return app.actor()
     except WorkflowError:
@@ -286,9 +345,17 @@ def case() -> None:
 @click.option("--country", required=True, help="Partner country, ISO 3166-1 alpha-2.")
 @click.option("--level", required=True, help="Partner's level: city, province, state, …")
 @click.option(
-    "--instrument", default="MOU", show_default=True, type=click.Choice(services.INSTRUMENTS)
+    "--instrument",
+    default="MOU",
+    show_default=True,
+    type=LibraryChoice("workflow.services", "INSTRUMENTS"),
 )
-@click.option("--label", default="sister", show_default=True, type=click.Choice(services.LABELS))
+@click.option(
+    "--label",
+    default="sister",
+    show_default=True,
+    type=LibraryChoice("workflow.services", "LABELS"),
+)
 @click.option("--note", default="")
 @click.option("--procedure", default=None, help="Procedure name (default: provincial).")
 @click.option("--version", "version", type=int, default=None, help="Version (default: newest).")
@@ -318,6 +385,9 @@ def case_open(
     as_json: bool,
 ) -> None:
     """Open a new proposal in its first step."""
+    from workflow import services
+    from workflow.model import NewCase
+
     new = NewCase(
         province.upper(), partner, country, level, instrument, label, party_level, party_name
     )
@@ -339,6 +409,11 @@ def case_open(
 @refusals
 def case_show(app: App, reference: str, as_json: bool, lang: str) -> None:
     """Show a case and where it stands."""
+    from states import load_procedure
+    from workflow import followup as fu
+    from workflow import services
+    from workflow.thaidate import format_moment, local_date
+
     found = services.get_case(app.uow(), reference)
     if as_json:
         emit_json(case_dict(found))
@@ -376,6 +451,8 @@ def case_show(app: App, reference: str, as_json: bool, lang: str) -> None:
 @refusals
 def case_list(app: App, province: str | None, state: str | None, as_json: bool) -> None:
     """List cases, optionally of one province or in one state."""
+    from workflow import services
+
     cases = services.list_cases(app.uow(), province, state)
     if as_json:
         emit_json([case_dict(c) for c in cases])
@@ -393,6 +470,8 @@ def case_list(app: App, province: str | None, state: str | None, as_json: bool) 
 @refusals
 def case_actions(app: App, reference: str, as_json: bool) -> None:
     """What you may do now on a case, with the fields each step needs."""
+    from workflow import services
+
     actions = services.available_actions(app.uow(), app.actor(), reference)
     if as_json:
         emit_json([asdict(a) for a in actions])
@@ -441,6 +520,8 @@ def case_advance(
     as_json: bool,
 ) -> None:
     """Move a case one step: TRIGGER is a step name from 'case actions'."""
+    from workflow import services
+
     fields = _parse_fields(field_values)
     record = services.advance_case(
         app.uow(), app.actor(), reference, trigger, fields, note, app.now()
@@ -483,6 +564,7 @@ def case_migrate(
     as_json: bool,
 ) -> None:
     """Move cases to another version of their procedure, all or none, each audited."""
+    from workflow import services
     from workflow.migration import migrate_cases
 
     if all_cases == bool(references):
@@ -528,6 +610,8 @@ def _parse_pairs(values: Sequence[str], hint: str) -> dict[str, str]:
 
 
 def print_history(history: Iterable[AuditRecord], lang: str) -> None:
+    from workflow.thaidate import format_moment
+
     date_lang = "th" if lang == "th" else "en"
     for r in history:
         move = f"{r.source or '∅'} → {r.dest}" if r.dest else f"{r.source} (refused)"
@@ -552,6 +636,8 @@ def print_history(history: Iterable[AuditRecord], lang: str) -> None:
 @refusals
 def case_history(app: App, reference: str, as_json: bool, lang: str) -> None:
     """Every audit event of a case, in order, with officer, role, time and fields."""
+    from workflow import services
+
     _, history = services.case_history(app.uow(), reference)
     if as_json:
         emit_json([record_dict(r) for r in history])
@@ -573,6 +659,8 @@ def document() -> None:
 @refusals
 def document_get(app: App, sha256: str, output: str, force: bool) -> None:
     """Write a stored document, after checking its bytes against its SHA-256."""
+    from workflow import services
+
     content = services.get_document(app.uow(), sha256)
     if output == "-":
         sys.stdout.buffer.write(content)
@@ -593,6 +681,8 @@ def procedure() -> None:
 @refusals
 def procedure_list(as_json: bool) -> None:
     """Procedures (shipped and from --procedures) and their versions."""
+    from states import available_procedures, load_procedure
+
     if as_json:
         from states.export import definition_dict
 
@@ -616,6 +706,8 @@ def procedure_list(as_json: bool) -> None:
 @refusals
 def procedure_show(name: str, version: int | None, lang: str, as_json: bool) -> None:
     """The steps of a procedure version, with roles and settings."""
+    from states import load_procedure
+
     loaded = load_procedure(name, version)
     if as_json:
         from states.export import definition_dict
@@ -638,6 +730,8 @@ def procedure_show(name: str, version: int | None, lang: str, as_json: bool) -> 
 @refusals
 def procedure_check(path: str) -> None:
     """Check a definition file: references, reachability, traps, ambiguity, roles."""
+    from states import load_file
+
     loaded = load_file(path)
     d = loaded.definition
     click.echo(
@@ -909,6 +1003,8 @@ def diagram_procedure(
     force: bool,
 ) -> None:
     """The procedure's steps, grouped by phase, with the settings in force."""
+    from states import load_procedure
+
     with drawing() as diagrams:
         diagrams.check_format(fmt)
         diagrams.check_lang(lang)
@@ -933,6 +1029,9 @@ def diagram_case(
     force: bool,
 ) -> None:
     """One case: where it stands, the path it took, days per step, overdue time."""
+    from states import available_procedures, load_procedure
+    from workflow import services
+
     with drawing() as diagrams:
         diagrams.check_format(fmt)
         diagrams.check_lang(lang)
@@ -962,6 +1061,8 @@ def _fuow(app: App) -> SqlAlchemyUnitOfWork:
 def _date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
     if value is None:
         return None
+    from workflow.fields import parse_date
+
     try:
         return parse_date(value)
     except ValueError as exc:
@@ -971,6 +1072,8 @@ def _date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
 def _province(_ctx: Any, _param: Any, value: str | None) -> str | None:
     if value is None:
         return None
+    from states.aliases import resolve_province
+
     code = resolve_province(value)
     if code is None:
         raise click.BadParameter(f"unknown province '{value}' (TH-xx, or its name)")
@@ -1007,6 +1110,8 @@ def activity_add(
     as_json: bool,
 ) -> None:
     """Record an activity on an active or dormant relationship (a dormant one becomes active)."""
+    from workflow import followup as fu
+
     given = fu.ActivityInput(day, kind, title, partner_participated, budget)
     record = fu.record_activity(
         _fuow(app), app.actor(), reference, given, evidence, note, app.now()
@@ -1031,6 +1136,8 @@ def activity_list(
     app: App, reference: str | None, fy: int | None, province: str | None, as_json: bool
 ) -> None:
     """Activities, newest first."""
+    from workflow import followup as fu
+
     found = fu.list_activities(_fuow(app), reference, fy, province)
     if as_json:
         emit_json([asdict(a) for a in found])
@@ -1059,6 +1166,8 @@ def plan() -> None:
 @refusals
 def plan_set(app: App, reference: str, fy: int, budget: str, plan_file: str, note: str) -> None:
     """Attach the action plan and budget of a fiscal year (replaces that year's plan)."""
+    from workflow import followup as fu
+
     saved = fu.set_plan(_fuow(app), app.actor(), reference, fy, budget, plan_file, app.now(), note)
     click.echo(
         f"{saved.case_reference}: plan FY {saved.fiscal_year}, THB {saved.budget_thb:,.2f}, "
@@ -1077,6 +1186,8 @@ def plan_list(
     app: App, reference: str | None, fy: int | None, province: str | None, as_json: bool
 ) -> None:
     """Plans and budgets, by relationship and fiscal year."""
+    from workflow import followup as fu
+
     found = fu.list_plans(_fuow(app), reference, fy, province)
     if as_json:
         emit_json([asdict(p) for p in found])
@@ -1099,6 +1210,9 @@ def province() -> None:
 @refusals
 def province_list(app: App, as_json: bool) -> None:
     """All 77 provinces with their recorded mechanism."""
+    from states.reference import PROVINCES
+    from workflow import followup as fu
+
     mechanisms = {m.province: m for m in fu.list_mechanisms(_fuow(app))}
     rows = [
         {
@@ -1135,6 +1249,8 @@ def mechanism_set(
     app: App, code: str, order_no: str, day: dt.date, chair: str, order_file: str | None
 ) -> None:
     """Record a province's committee/working-group order."""
+    from workflow import followup as fu
+
     m = fu.set_mechanism(
         _fuow(app), app.actor(), code, order_no, day, chair, order_file, app.now()
     )
@@ -1149,6 +1265,9 @@ def mechanism_set(
 @refusals
 def mechanism_list(app: App, as_json: bool) -> None:
     """Provinces with a recorded mechanism."""
+    from states.reference import PROVINCES
+    from workflow import followup as fu
+
     found = fu.list_mechanisms(_fuow(app))
     if as_json:
         emit_json([asdict(m) for m in found])
@@ -1165,6 +1284,9 @@ def mechanism_list(app: App, as_json: bool) -> None:
 @refusals
 def sweep(app: App, as_of: dt.date | None, as_json: bool) -> None:
     """Daily job: expire ended terms, mark quiet relationships dormant, report overdue steps."""
+    from workflow import followup as fu
+    from workflow.thaidate import local_date
+
     now = app.now()
     report = fu.sweep(_fuow(app), as_of or local_date(now), now)
     if as_json:
@@ -1208,6 +1330,12 @@ def report_kpi(
     force: bool,
 ) -> None:
     """The indicators of the ministry's plan for a fiscal year (definitions: docs, --help)."""
+    from store.kpi import compute_kpis
+    from workflow import followup as fu
+    from workflow.kpi import render_csv, render_json, render_table
+    from workflow.kpi_html import render_html
+    from workflow.thaidate import fiscal_year_be, local_date
+
     day = as_of or local_date(app.now())
     year = fu.check_fiscal_year(fy) if fy else fiscal_year_be(day)
     result = compute_kpis(app.engine, year, day, province)
@@ -1234,6 +1362,8 @@ def import_group() -> None:
 @refusals
 def import_relationships(app: App, path: str, dry_run: bool, as_json: bool) -> None:
     """Import existing relationships from CSV; all rows or none."""
+    from workflow import importer
+
     with open(path, "rb") as fh:
         data = fh.read()
     try:

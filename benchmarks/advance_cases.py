@@ -1,4 +1,5 @@
-"""How fast the engine and the store move cases: run ``python benchmarks/advance_cases.py``.
+"""How fast the engine and the store move cases: run ``python benchmarks/advance_cases.py``
+(``--quick``: small counts, to check it still runs).
 
 Prints the engine alone (no storage; one shared machine, cases never registered) and full
 audited advances on an SQLite file, as transitions per second, plus peak memory. Figures are
@@ -81,7 +82,10 @@ def main() -> None:
     parser.add_argument("--engine-fires", type=int, default=20_000)
     parser.add_argument("--stored-advances", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="Small counts: does it still run?")
     args = parser.parse_args()
+    if args.quick:
+        args.engine_fires, args.stored_advances, args.repeat = 500, 20, 1
     rates = [engine_only(args.engine_fires) for _ in range(args.repeat)]
     print(
         f"engine only: median {statistics.median(rates):,.0f} transitions/s "

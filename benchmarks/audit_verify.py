@@ -3,6 +3,7 @@
     python benchmarks/audit_verify.py                      # 100,000 records in a temp SQLite file
     python benchmarks/audit_verify.py --records 1000000    # the acceptance figure (< 30 s verify)
     python benchmarks/audit_verify.py --db postgresql+psycopg://postgres@127.0.0.1/bench
+    python benchmarks/audit_verify.py --quick              # 2,000 records: does it still run?
 
 Records are precomputed (cases walked along real edges of provincial v1, chained with the same
 hashing the verifier uses) and bulk-inserted, which is much faster than the use cases. Verify and
@@ -75,7 +76,7 @@ def build(db: str, records: int, seed: int = 1) -> None:
         while seq < records:
             n_case += 1
             ref = f"SC-2567-{n_case:07d}"
-            state, case_seq = None, 0
+            state, previous, case_seq = None, None, 0
             steps = rng.randint(5, 30)
             while seq < records and case_seq < steps:
                 seq += 1
@@ -99,11 +100,15 @@ def build(db: str, records: int, seed: int = 1) -> None:
                 ]  # fmt: skip
                 row[17] = prev = expected_hash(row)
                 batch.append(dict(zip(COLUMNS, row, strict=True)))
-                state = dest if dest is not None else state
+                if dest is not None:
+                    # Where a resume would return to, as the engine keeps it (verify checks it).
+                    if dest != state:
+                        previous = state
+                    state = dest
                 if len(batch) >= BATCH:
                     conn.execute(insert(AuditRow), batch)
                     batch.clear()
-            cases.append(_case_row(ref, state or initial))
+            cases.append(_case_row(ref, state or initial, previous))
             if len(cases) >= BATCH:
                 conn.execute(insert(CaseRow), cases)
                 cases.clear()
@@ -115,11 +120,11 @@ def build(db: str, records: int, seed: int = 1) -> None:
     engine.dispose()
 
 
-def _case_row(ref: str, state: str) -> dict[str, Any]:
+def _case_row(ref: str, state: str, previous: str | None) -> dict[str, Any]:
     at = "2024-01-01T00:00:00.000000Z"
     return {
         "reference": ref, "procedure": "provincial", "version": 1,
-        "definition_sha256": "0" * 64, "state": state, "previous_state": None,
+        "definition_sha256": "0" * 64, "state": state, "previous_state": previous,
         "province": "TH-50", "partner_name": "Bench", "partner_country": "JP",
         "partner_level": "city", "instrument": "MOU", "label": "sister", "opened_at": at,
         "opened_by": "somchai", "state_since": at, "trigger_actors": {}, "row_version": 1,
@@ -144,7 +149,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--db", default=None, help="Empty database URL (default: a temp file)")
+    parser.add_argument("--quick", action="store_true", help="2,000 records: does it still run?")
     args = parser.parse_args()
+    if args.quick:
+        args.records = 2_000
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or str(Path(tmp) / "bench.db")
         start = time.perf_counter()

@@ -1,4 +1,5 @@
-"""Time drawing the full procedure to SVG: ``python benchmarks/diagram_render.py [--runs N]``.
+"""Time drawing the full procedure to SVG: ``python benchmarks/diagram_render.py [--runs N]``
+(``--quick``: two runs, to check it still runs).
 
 Officers run ``sistercity diagram`` interactively, so the target is well under a second. Each
 run includes building the picture from the definition and one ``dot`` process, as the CLI does.
@@ -26,7 +27,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--procedure", default="provincial")
     parser.add_argument("--lang", default="both", choices=["th", "en", "both"])
+    parser.add_argument("--quick", action="store_true", help="Two runs: does it still run?")
     args = parser.parse_args()
+    if args.quick:
+        args.runs = 2
     loaded = load_procedure(args.procedure)
     timings: list[float] = []
     for _ in range(args.runs):

@@ -24,9 +24,8 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, TextIO, cast
+from typing import TYPE_CHECKING, Any, Literal, TextIO, cast
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, Select, select
 
 from store.checkpoint import HeadDocument, fingerprint, sign
@@ -40,6 +39,9 @@ from workflow.errors import InvalidInput
 from workflow.integrity import utc_text
 from workflow.model import Actor, AuditDraft, AuditRecord, EventKind
 from workflow.thaidate import BANGKOK
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 ExportFormat = Literal["csv", "jsonl"]
 

@@ -13,6 +13,9 @@ signed by any other key is rejected.
 
 Files are checked byte for byte (exact canonical JSON plus one newline, exact base64 plus one
 newline), so no change to a checkpoint file, however small, is accepted.
+
+``cryptography`` is imported only by the functions that make, load or use a key: verifying the
+chain without a checkpoint, or exporting an unsigned head, does not load it.
 """
 
 from __future__ import annotations
@@ -24,17 +27,16 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
+from typing import TYPE_CHECKING, Any
 
 from workflow.errors import WorkflowError
 from workflow.integrity import canonical_json
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 HEAD_TYPE = "sistercity-audit-head"
 HEAD_VERSION = 1
@@ -90,6 +92,8 @@ class HeadDocument:
 # ---------------------------------------------------------------------- keys
 def fingerprint(public_key: Ed25519PublicKey) -> str:
     """SHA-256 of the raw 32-byte public key, hex: how documents name their signer."""
+    from cryptography.hazmat.primitives import serialization
+
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()
 
@@ -102,6 +106,9 @@ def _exclusive_write(path: Path, data: bytes, mode: int) -> None:
 
 def generate_keypair(prefix: str) -> tuple[Path, Path, str]:
     """Write ``PREFIX.key`` (mode 0600) and ``PREFIX.pub``; never overwrite either."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     private_path, public_path = Path(f"{prefix}.key"), Path(f"{prefix}.pub")
     for path in (private_path, public_path):
         if path.exists():
@@ -126,6 +133,9 @@ def generate_keypair(prefix: str) -> tuple[Path, Path, str]:
 
 def load_private_key(path: str | Path) -> Ed25519PrivateKey:
     """An Ed25519 private key from a PEM file made by ``audit keygen``."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     try:
         key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
@@ -137,6 +147,9 @@ def load_private_key(path: str | Path) -> Ed25519PrivateKey:
 
 def load_public_key(path: str | Path) -> Ed25519PublicKey:
     """The trusted Ed25519 public key, from a PEM file made by ``audit keygen``."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         key = serialization.load_pem_public_key(Path(path).read_bytes())
     except (OSError, ValueError, TypeError) as exc:
@@ -178,6 +191,8 @@ def parse_checkpoint(body: bytes, sig: bytes | None, trusted: Ed25519PublicKey) 
 
     Raises ``CheckpointInvalid`` for any defect; never anything else, whatever the bytes.
     """
+    from cryptography.exceptions import InvalidSignature
+
     if not body.endswith(b"\n"):
         raise CheckpointInvalid("not a head export (no final newline)")
     text = body[:-1]

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.errors import WorkflowError
 
-DEFAULT_DB = "sistercity.db"
 WRITE_OPTION = "sistercity_write"
 AUDIT_TABLE = "audit_records"
 

@@ -1,4 +1,8 @@
-"""Create or upgrade a database with Alembic; idempotent, so ``init`` is always safe to rerun."""
+"""Create or upgrade a database with Alembic; idempotent, so ``init`` is always safe to rerun.
+
+Alembic is imported inside the functions that migrate: only ``init`` (and upgrades) need it, and
+it is the slowest thing the store could load.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,8 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, insert, select
 
 from store.append_only import install as install_append_only
@@ -21,6 +22,9 @@ from workflow.errors import InvalidInput
 from workflow.integrity import GENESIS_HASH
 from workflow.model import AuditDraft
 from workflow.officers import INIT_ACTOR
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -38,6 +42,8 @@ class InitResult:
 
 def alembic_config() -> Config:
     """Alembic configuration pointing at the shipped migrations (no alembic.ini needed)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -45,12 +51,16 @@ def alembic_config() -> Config:
 
 def current_revision(engine: Engine) -> str | None:
     """The Alembic revision the database is at, or ``None`` for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def head_revision() -> str:
     """The newest migration shipped with this code."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
@@ -83,6 +93,8 @@ def _record_settings(engine: Engine, settings: dict[str, str]) -> None:
 
 def init_database(engine: Engine, training: bool = False) -> InitResult:
     """Create or upgrade the schema and, the first time, the log id and the audit head."""
+    from alembic import command
+
     before = current_revision(engine)
     config = alembic_config()
     with engine.begin() as conn, migration_mode(conn):

@@ -33,9 +33,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import EllipsisType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Engine, select
 
 from states import RETURN, load_procedure
@@ -51,6 +50,9 @@ from workflow.integrity import (
 )
 from workflow.model import Actor
 from workflow.replay import IDENTITY, Replay
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 #: The stored columns, in the order rows are read and exported.
 COLUMNS = (

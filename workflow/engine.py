@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from transitions import Machine
-
 from states import RETURN, LoadedDefinition, ProcedureDefinition, TransitionSpec
 from workflow.authorization import Access, authorize
 from workflow.effects import effect_problems
@@ -54,6 +52,10 @@ class ProcedureEngine:
     """The rules of one procedure version."""
 
     def __init__(self, loaded: LoadedDefinition) -> None:
+        # Imported here, not above: commands that only read cases import this module (through
+        # the use cases) but never build an engine.
+        from transitions import Machine
+
         self.loaded = loaded
         self.definition: ProcedureDefinition = loaded.definition
         missing = unknown_guards(self.definition)

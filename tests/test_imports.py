@@ -1,0 +1,265 @@
+"""Each command imports only what it uses: start-up time is most of an officer's command.
+
+Commands run in a fresh interpreter, as an officer starts them, and report the modules they
+loaded. The table names, per group of commands, the top-level packages none may load and those
+they must (which proves the probe sees imports at all). ``--help`` loads click alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+import pytest
+
+from store import SqlAlchemyUnitOfWork, make_engine
+from store.audit import export_head
+from store.checkpoint import generate_keypair, load_private_key, write_export
+from store.demo import OFFICERS, build_demo
+from workflow import services
+from workflow.model import NewCase
+
+ROOT = Path(__file__).resolve().parents[1]
+FIRST_PARTY = frozenset({"cli", "states", "workflow", "store", "diagrams"})
+#: Help loads click alone: no other installed package, and none of ours that would load one.
+HELP = (frozenset(packages_distributions()) - FIRST_PARTY - {"click"}) | {
+    "states",
+    "workflow",
+    "diagrams",
+}
+HEAVY = frozenset({"sqlalchemy", "alembic", "transitions", "graphviz", "cryptography"})
+#: Reading the database needs SQLAlchemy (and pydantic, for the definitions), nothing else.
+READ = frozenset({"alembic", "transitions", "graphviz", "cryptography"})
+#: A step needs the engine (transitions) too; only ``init`` migrates, only keys need cryptography.
+WRITE = frozenset({"alembic", "graphviz", "cryptography"})
+
+# Runs each command in turn, as the console script would, and writes the modules each one loaded
+# (beyond those loaded before it) to OUT: a module is charged to the first command that needs it.
+PROBE = """
+import json, sys
+out, commands = sys.argv[1], json.loads(sys.argv[2])
+loaded, seen = [], set(sys.modules)
+import cli
+for args in commands:
+    try:
+        cli.cli(args, prog_name="sistercity", standalone_mode=False)
+    except SystemExit as exit:
+        if exit.code:
+            raise
+    loaded.append(sorted(set(sys.modules) - seen))
+    seen = set(sys.modules)
+with open(out, "w") as fh:
+    json.dump(loaded, fh)
+"""
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A training database (the demo, plus a fresh draft) and a signed head export."""
+
+    folder: Path
+    db: Path
+    active: str
+    draft: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """Commands that may load none of *forbidden*; together they must load all of *required*.
+
+    A row's commands share one interpreter, which keeps the test fast; each module is charged to
+    the first command that imports it, so a failure still names the culprit.
+    """
+
+    name: str
+    commands: tuple[str, ...]
+    forbidden: frozenset[str]
+    required: frozenset[str] = frozenset()
+
+
+GROUPS = "officer case procedure diagram audit activity plan province report import document"
+TABLE = [
+    Row(
+        "help",
+        ("--help", *(f"{g} --help" for g in GROUPS.split()), "province mechanism --help"),
+        HELP,
+        frozenset({"click"}),
+    ),
+    Row(
+        "procedures",
+        ("procedure list", "procedure show --lang th", "procedure check {procedure_file}"),
+        HEAVY,
+        frozenset({"pydantic"}),
+    ),
+    Row(
+        "diagram procedure",
+        ("diagram procedure --format dot",),
+        HEAVY - {"graphviz"},
+        frozenset({"graphviz"}),
+    ),
+    Row(
+        "audit keygen",
+        ("audit keygen -o {tmp}/new",),
+        HEAVY - {"cryptography"},
+        frozenset({"cryptography"}),
+    ),
+    Row(
+        "init",
+        ("--db {tmp}/fresh.db init --training",),
+        WRITE - {"alembic"} | {"transitions"},
+        frozenset({"alembic"}),
+    ),
+    Row(
+        "case reads",
+        (
+            "--db {db} case list",
+            "--db {db} case list --json --province TH-50",
+            "--db {db} case history {active}",
+            "--db {db} case history {active} --json --lang th",
+        ),
+        READ,
+        frozenset({"sqlalchemy"}),
+    ),
+    Row(
+        "follow-up reads",
+        (
+            "--db {db} officer list",
+            "--db {db} --as somchai whoami",
+            "--db {db} activity list --fy 2567",
+            "--db {db} plan list",
+            "--db {db} province list",
+            "--db {db} province mechanism list",
+            "--db {db} report kpi --fy 2567",
+        ),
+        READ,
+    ),
+    Row(
+        "audit reads",
+        (
+            "--db {db} audit verify",
+            "--db {db} audit verify --json",
+            "--db {db} audit log --case {active}",
+            "--db {db} audit export --format csv",
+            "--db {db} --as auditor audit head",
+        ),
+        READ,
+    ),
+    Row(
+        "audit verify against a checkpoint",
+        ("--db {db} audit verify --checkpoint {folder}/head.json --key {folder}/audit.pub",),
+        READ - {"cryptography"},
+        frozenset({"cryptography"}),
+    ),
+    Row(
+        "audit head, signed",
+        ("--db {db} --as auditor audit head --sign {folder}/audit.key",),
+        READ - {"cryptography"},
+        frozenset({"cryptography"}),
+    ),
+    Row(
+        "diagram case",
+        ("--db {db} diagram case {active} --format dot",),
+        READ - {"graphviz"},
+        frozenset({"graphviz"}),
+    ),
+    # Builds the case's engine: that is where a changed definition file is refused.
+    Row("case show", ("--db {db} case show {active}",), WRITE),
+    Row(
+        "steps",
+        (
+            "--db {db} --as somchai case actions {draft}",
+            "--db {db} --as somchai case advance {draft} begin_study",
+            "--db {db} --as somchai case open --province TH-50 --partner Kunming --country CN "
+            "--level city",
+            "--db {db} --as somchai activity add {active} --date 2024-06-01 --kind culture "
+            "--title visit",
+        ),
+        WRITE,
+        frozenset({"transitions"}),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> Setup:
+    """The demo database, a draft to advance, a key pair and a head export signed with it."""
+    folder = tmp_path_factory.mktemp("imports")
+    db = folder / "template.db"
+    active, _ = build_demo(str(db))
+    engine = make_engine(str(db))
+    try:
+        actors = {o.id: o for o in OFFICERS}
+        now = dt.datetime.now(dt.UTC)
+        new = NewCase("TH-50", "Hangzhou", "CN", "city", "MOU", "sister")
+        draft = services.open_case(SqlAlchemyUnitOfWork(engine), actors["somchai"], new, now)
+        generate_keypair(str(folder / "audit"))
+        key = load_private_key(folder / "audit.key")
+        head = export_head(engine, actors["auditor"], now, key)
+        write_export(folder / "head.json", head.document, head.signature)
+    finally:
+        engine.dispose()
+    return Setup(folder, db, active.reference, draft.reference)
+
+
+def loaded_packages(prepared: Setup, commands: tuple[str, ...], tmp_path: Path) -> list[set[str]]:
+    """Run the commands in one fresh interpreter; the top-level packages each one imported."""
+    db = tmp_path / "sistercity.db"
+    shutil.copy(prepared.db, db)
+    values = {
+        "db": str(db),
+        "folder": str(prepared.folder),
+        "tmp": str(tmp_path),
+        "active": prepared.active,
+        "draft": prepared.draft,
+        "procedure_file": str(ROOT / "states" / "procedures" / "provincial" / "v1.toml"),
+    }
+    argv = [[part.format(**values) for part in command.split()] for command in commands]
+    out = tmp_path / "modules.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SISTERCITY_")}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(out), json.dumps(argv)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return [{name.split(".")[0] for name in names} for names in json.loads(out.read_text())]
+
+
+@pytest.mark.parametrize("row", TABLE, ids=[r.name for r in TABLE])
+def test_commands_import_only_what_they_use(row: Row, prepared: Setup, tmp_path: Path) -> None:
+    """No command loads a forbidden package; the row's commands load the ones they need."""
+    loaded = loaded_packages(prepared, row.commands, tmp_path)
+    culprits = {
+        command: sorted(new & row.forbidden)
+        for command, new in zip(row.commands, loaded, strict=True)
+        if new & row.forbidden
+    }
+    assert culprits == {}
+    assert sorted(row.required - set().union(*loaded)) == []
+
+
+def test_help_loads_nothing_but_click_and_the_standard_library(
+    prepared: Setup, tmp_path: Path
+) -> None:
+    """``sistercity --help``: besides click, only the standard library and two small modules."""
+    [loaded] = loaded_packages(prepared, ("--help",), tmp_path)
+    assert loaded - set(sys.stdlib_module_names) == {"cli", "click", "store"}
+
+
+def test_the_cli_names_the_procedures_variable_as_the_loader_does() -> None:
+    """The CLI spells the variable itself so that its help imports no definitions."""
+    import cli
+    from states.loader import PROCEDURES_ENV
+
+    assert cli.PROCEDURES_ENV == PROCEDURES_ENV
