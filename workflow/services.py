@@ -369,3 +369,21 @@ def case_history(uow: UnitOfWork, reference: str) -> tuple[Case, list[AuditRecor
 def system_actor() -> Actor:
     """The actor scheduled jobs run as."""
     return Actor(SYSTEM_ACTOR, "sistercity system", frozenset({"system"}))
+
+
+# ---------------------------------------------------------------------- read scope (web view)
+# Who may read what, for screens that show many cases at once. Kept apart from the use cases
+# above so that the coming ``authorize`` can absorb it in one place.
+def read_scope(actor: Actor, procedure: str = DEFAULT_PROCEDURE) -> str | None:
+    """The one province *actor* may read, or ``None`` for every province.
+
+    An officer holding any role that the procedure does not scope to a province (ministry roles,
+    auditors, admins) reads everything; one holding only scoped roles reads their own province.
+    """
+    definition = engine_for(procedure).definition
+    known = {r.id: r for r in definition.roles}
+    if any(role in known and not known[role].scoped for role in actor.roles):
+        return None
+    if actor.province is None:
+        raise PermissionDenied(f"officer '{actor.id}' has a provincial role but no province")
+    return actor.province
