@@ -29,7 +29,7 @@ from starlette.staticfiles import StaticFiles
 
 from diagrams import DiagramError
 from states import PHASE_LABELS, PHASES, Label
-from store import DatabaseUnavailable
+from store import DatabaseUnavailable, database_errors
 from store.unit_of_work import NotInitialised
 from web import i18n, svg
 from web.i18n import Lang
@@ -214,11 +214,11 @@ class WebApp:
             try:
                 params = Params(request.query_params, allowed)
                 lang = params.lang()
-                viewer = self.viewer(request)
-                page = Page(
-                    request, lang, viewer, self.library.read_scope(viewer), self.config.clock()
-                )
-                return handler(page, params)
+                with database_errors():  # a database out of reach is one line, as in the CLI
+                    viewer = self.viewer(request)
+                    scope = self.library.read_scope(viewer)
+                    page = Page(request, lang, viewer, scope, self.config.clock())
+                    return handler(page, params)
             except Exception as exc:
                 for kind, status in _STATUS:
                     if isinstance(exc, kind):
@@ -504,6 +504,7 @@ class WebApp:
             "audit.html",
             verification=self.verifier.latest,
             verifying=self.verifier.running,
+            verify_on=self.verifier.interval > 0,
             head=self.library.latest_signed_head(),
             log=log,
             before=before,

@@ -156,6 +156,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "inconsistent": ("ไม่ตรงกับจุดตรวจสอบ", "Inconsistent with a checkpoint"),
     "verified_at": ("ตรวจเมื่อ", "Verified at"),
     "not_verified": ("ยังไม่ได้ตรวจสอบ (กำลังตรวจ)", "Not verified yet (running)"),
+    "verify_off": (
+        "ไม่ได้ตั้งให้ตรวจสอบ (--verify-every 0) — ใช้คำสั่ง sistercity audit verify",
+        "Not verified by this server (--verify-every 0) — use sistercity audit verify",
+    ),
     "verify_failed": ("ตรวจสอบไม่สำเร็จ", "Verification could not run"),
     "records": ("จำนวนบันทึก", "Records"),
     "head": ("ค่าแฮชล่าสุด", "Head hash"),

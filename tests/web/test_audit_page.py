@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 
 from sqlalchemy import create_engine, text
 from starlette.applications import Starlette
-from web_support import Site, client
+from web_support import Site, client, opened
 
 from store import SqlAlchemyUnitOfWork, database_url
 from store.verify import COLUMNS, verify_database
@@ -21,7 +22,7 @@ def _records(site: Site) -> int:
 
 def test_verification_and_signed_head_are_shown(app: Starlette, site: Site) -> None:
     c = client(app)
-    assert "ยังไม่ได้ตรวจสอบ" in c.get("/audit").text  # the background run has not finished
+    assert "--verify-every 0" in c.get("/audit").text  # this server never verifies by itself
     app.state.web.verifier.run_once()
     english = c.get("/audit?lang=en").text
     assert "Intact" in english
@@ -88,3 +89,14 @@ def test_asking_about_an_export_is_not_an_export(app: Starlette, site: Site) -> 
     before = _records(site)
     assert client(app).head("/audit/export.csv").status_code == 200
     assert _records(site) == before
+
+
+def test_the_server_verifies_in_the_background(site: Site) -> None:
+    with opened(site, verify_every=3600) as app, client(app) as c:  # runs the lifespan
+        verifier = app.state.web.verifier
+        deadline = time.monotonic() + 30
+        while verifier.latest is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert verifier.latest is not None and verifier.latest.result is not None
+        assert verifier.latest.result.exit_code == 0
+        assert "Intact" in c.get("/audit?lang=en").text
