@@ -1431,3 +1431,62 @@ def restore_command(app: App, backup_file: str, force: bool) -> None:
         f"restored {result.path} from {backup_file}: {result.records} records, "
         f"{result.cases} cases, head {result.head} (log {result.log_id}), verified"
     )
+
+
+# ---------------------------------------------------------------------- web view (issue 11)
+# Self-contained like the audit section: the web package and uvicorn load only here, so the CLI
+# works without the 'web' extra.
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--trusted-header",
+    metavar="NAME",
+    default=None,
+    help="Header in which the reverse proxy names the authenticated user (an officer's "
+    "login); without it only this computer (loopback) is served, as the officer you are.",
+)
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    default=("127.0.0.1", "::1"),
+    show_default=True,
+    help="Address of the reverse proxy whose header is believed; repeatable.",
+)
+@click.option(
+    "--verify-every",
+    default=60,
+    show_default=True,
+    type=click.IntRange(0, 7 * 24 * 60),
+    help="Minutes between background verifications of the audit chain (0: never).",
+)
+@pass_app
+@refusals
+def serve(
+    app: App,
+    host: str,
+    port: int,
+    trusted_header: str | None,
+    trusted_proxies: tuple[str, ...],
+    verify_every: int,
+) -> None:
+    """Serve the read-only web view (needs: pip install 'sistercity[web]')."""
+    try:
+        import web
+    except ImportError as exc:
+        raise click.ClickException(
+            f"the web view needs the 'web' extra: pip install 'sistercity[web]' ({exc.name})"
+        ) from None
+    app.engine  # noqa: B018 - refuses a database file that does not exist
+    config = web.WebConfig(
+        db=app.db,
+        trusted_header=trusted_header.strip() if trusted_header else None,
+        trusted_proxies=trusted_proxies,
+        os_login=os_login(),
+        as_officer=app.as_officer,
+        verify_every=verify_every * 60.0,
+    )
+    if trusted_header is None and host not in ("127.0.0.1", "::1", "localhost"):
+        click.echo("note: without --trusted-header only loopback clients are served", err=True)
+    web.run(config, host, port)

@@ -36,6 +36,7 @@ from workflow.errors import (
     DocumentCorrupted,
     DocumentNotFound,
     InvalidInput,
+    PermissionDenied,
 )
 from workflow.model import (
     SYSTEM_ACTOR,
@@ -340,3 +341,18 @@ def case_history(uow: UnitOfWork, reference: str) -> tuple[Case, list[AuditRecor
 def system_actor() -> Actor:
     """The actor scheduled jobs run as, with the roles the definitions give the sweep."""
     return Actor(SYSTEM_ACTOR, "sistercity system", frozenset(national_access("sweep").roles))
+
+
+# ---------------------------------------------------------------------- read scope (web view)
+def read_scope(actor: Actor) -> str | None:
+    """The one province *actor* may read, or ``None`` for every province.
+
+    An officer holding any role that no procedure scopes to a province (ministry roles, auditors,
+    admins) reads everything; one holding only scoped roles reads their own province.
+    """
+    roles = officer_roles()
+    if any(role in roles and not roles[role] for role in actor.roles):
+        return None
+    if actor.province is None:
+        raise PermissionDenied(f"officer '{actor.id}' has a provincial role but no province")
+    return actor.province
