@@ -305,6 +305,69 @@ def _optional_actor(app: App) -> Actor | None:
         return None
 
 
+@officer.command("update")
+@click.argument("officer_id")
+@click.option("--name", default=None, help="The officer's new name.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    help="The officer's roles from now on (repeat; replaces all).",
+)
+@click.option("--province", default=None, help="ISO 3166-2:TH code for provincial roles.")
+@click.option("--no-province", is_flag=True, help="Remove the province (national roles only).")
+@click.option("--os-user", default=None, help="The OS login this officer works under now.")
+@click.option("--no-os-user", is_flag=True, help="Remove the OS login.")
+@click.option("--deputy/--not-deputy", default=None, help="A deputy governor, or no longer one.")
+@pass_app
+@refusals
+def officer_update(
+    app: App,
+    officer_id: str,
+    name: str | None,
+    roles: tuple[str, ...],
+    province: str | None,
+    no_province: bool,
+    os_user: str | None,
+    no_os_user: bool,
+    deputy: bool | None,
+) -> None:
+    """Change an officer's name, roles, province, OS login or deputy flag (an admin only)."""
+    from workflow.officers import update_officer
+
+    if (province and no_province) or (os_user and no_os_user):
+        raise click.UsageError("give a new value or remove it, not both")
+    changed = update_officer(
+        app.uow(),
+        officer_id,
+        app.actor(),
+        app.now(),
+        name=name,
+        roles=frozenset(roles) if roles else None,
+        province=province.upper() if province else None,
+        clear_province=no_province,
+        os_user=os_user,
+        clear_os_user=no_os_user,
+        deputy=deputy,
+    )
+    click.echo(
+        f"officer {changed.id} updated: {', '.join(sorted(changed.roles))}; "
+        f"{changed.province or 'national'}; OS login {changed.os_user or '-'}"
+    )
+
+
+@officer.command("retire")
+@click.argument("officer_id")
+@pass_app
+@refusals
+def officer_retire(app: App, officer_id: str) -> None:
+    """Retire an officer: no step from now on; history keeps their name (an admin only)."""
+    from workflow.officers import retire_officer
+
+    retired = retire_officer(app.uow(), officer_id, app.actor(), app.now())
+    click.echo(f"officer {retired.id} retired")
+
+
 @officer.command("list")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
@@ -318,8 +381,10 @@ def officer_list(app: App, as_json: bool) -> None:
         return
     for o in officers:
         scope = o.province or "national"
+        retired = "  (retired)" if o.retired else ""
         click.echo(
-            f"{o.id:16} {', '.join(sorted(o.roles)):28} {scope:8} {o.os_user or '-':12} {o.name}"
+            f"{o.id:16} {', '.join(sorted(o.roles)):28} {scope:8} {o.os_user or '-':12} "
+            f"{o.name}{retired}"
         )
 
 
@@ -1288,7 +1353,7 @@ def sweep(app: App, as_of: dt.date | None, as_json: bool) -> None:
     from workflow.thaidate import local_date
 
     now = app.now()
-    report = fu.sweep(_fuow(app), as_of or local_date(now), now)
+    report = fu.sweep(_fuow(app), as_of or local_date(now), now, app.actor())
     if as_json:
         emit_json(asdict(report))
         return

@@ -31,6 +31,8 @@ OFFICERS = (
     Actor("director-fad", "ผู้อำนวยการกองการต่างประเทศ", frozenset({"moi_director"})),
     Actor("permsec", "ปลัดกระทรวงมหาดไทย", frozenset({"moi_executive"})),
     Actor("auditor", "ผู้ตรวจสอบ", frozenset({"auditor"})),
+    #: The service account the daily sweep runs as (its OS login in real use).
+    Actor("sweeper", "ระบบงานประจำวัน", frozenset({"system"})),
     Actor("admin", "ผู้ดูแลระบบ", frozenset({"admin"})),
 )
 

@@ -124,7 +124,7 @@ FOLLOW_UP: dict[str, str] = {
     "mechanism": "province mechanism set TH-50 --order-no 123/2567 --date 2567-02-01 "
     "--chair ผู้ว่าราชการจังหวัด --as somchai",
     "import": "import relationships {sample} --as anong",
-    "sweep": "sweep",
+    "sweep": "sweep --as sweeper",
     "head": "audit head --as auditor",
 }
 

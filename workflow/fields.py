@@ -15,10 +15,23 @@ from pathlib import Path
 from typing import Any
 
 from states import FieldSpec, ProcedureDefinition, TransitionSpec, nfc
-from workflow.errors import MissingFields
+from workflow.errors import InvalidInput, MissingFields
 from workflow.thaidate import to_common_era
 
 MAX_TEXT = 2000
+#: Longest note (the reason given for a step), and longest name (of an officer, a partner, a
+#: Thai party): a clear refusal above these, never a megabyte in the log.
+MAX_NOTE = 4000
+MAX_NAME = 200
+
+
+def check_length(what: str, text: str, limit: int) -> str:
+    """*text* when it is at most *limit* characters, else a one-line refusal naming *what*."""
+    if len(text) > limit:
+        raise InvalidInput(f"{what} has {len(text)} characters; at most {limit} are accepted")
+    return text
+
+
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
@@ -138,6 +151,8 @@ def validate_fields(
             problems.append(f"{name}: {exc}")
     if spec.note_required and not note.strip():
         problems.append("note: required for this step (say why)")
+    if len(note) > MAX_NOTE:
+        problems.append(f"note: {len(note)} characters, at most {MAX_NOTE}")
     if problems:
         raise MissingFields(problems)
     return values

@@ -26,6 +26,7 @@ from workflow.authorization import access_for, authorize, national_access, recor
 from workflow.catalog import engine_for_case
 from workflow.effects import Activity, CaseFacts
 from workflow.errors import InvalidInput, TransitionNotAllowed
+from workflow.fields import MAX_NAME, MAX_NOTE, check_length
 from workflow.fields import parse_amount as parse_field_amount
 from workflow.model import Actor, AuditDraft, AuditRecord, Case
 from workflow.ports import UnitOfWork
@@ -221,6 +222,7 @@ def set_plan(
     """Attach (or replace) a relationship's action plan and budget for a fiscal year."""
     check_fiscal_year(fiscal_year)
     budget = parse_amount(budget_thb)
+    note = check_length("the note", nfc(note), MAX_NOTE)
     record, content = read_document(plan_file)
     with recorded_refusals(uow, actor, "plan", reference, now), uow:
         uow.lock()
@@ -280,7 +282,8 @@ def set_mechanism(
     province = province.strip().upper()
     if province not in PROVINCES:
         raise InvalidInput(f"unknown province code '{province}' (use TH-xx)")
-    order_no, chair = nfc(order_no).strip(), nfc(chair).strip()
+    order_no = check_length("--order-no", nfc(order_no).strip(), MAX_NAME)
+    chair = check_length("--chair", nfc(chair).strip(), MAX_NAME)
     if not order_no or not any(c.isdigit() for c in order_no):
         raise InvalidInput("--order-no must contain a number")
     if not chair:
@@ -379,10 +382,15 @@ def expiry_rule(facts: CaseFacts, as_of: dt.date) -> str | None:
     )
 
 
-def sweep(uow: FollowupUnitOfWork, as_of: dt.date, now: dt.datetime) -> SweepReport:
+def sweep(
+    uow: FollowupUnitOfWork, as_of: dt.date, now: dt.datetime, operator: Actor | None = None
+) -> SweepReport:
     """The daily job: expire ended terms, mark quiet relationships dormant, report overdue steps.
 
-    It acts as the system actor with the rule that fired in the audit record's ``rule`` field.
+    It acts as *operator*, a registered officer holding a role of the definitions' ``sweep``
+    action (the service account's officer; the CLI always names one), with the rule that fired
+    in the audit record's ``rule`` field; library callers that name none act as the built-in
+    system actor of earlier releases.
     Timestamps are the real moment the rule was applied (*now*), never the as-of date: the log
     says when the system acted, the rule text says as of which day. *as_of* may be in the past
     (catching up after an outage) but not in the future. A case's event is never stamped
@@ -393,7 +401,10 @@ def sweep(uow: FollowupUnitOfWork, as_of: dt.date, now: dt.datetime) -> SweepRep
     today = local_date(now)
     if as_of > today:
         raise InvalidInput(f"--as-of {as_of} is in the future (today is {today})")
-    system = system_actor()
+    system = operator or system_actor()
+    if operator is not None:
+        with recorded_refusals(uow, operator, "sweep", None, now):
+            authorize(operator, national_access("sweep", verb="run the sweep"))
     following = sorted(
         {s for x in load_all() for s in x.definition.states_counting_as("follow_up")}
     )

@@ -24,12 +24,11 @@ from states import load_all, nfc
 from states.reference import PROVINCES
 from workflow.authorization import authorize, national_access, recorded_refusals
 from workflow.errors import IdentityError, InvalidInput, PermissionDenied, UnknownOfficer
+from workflow.fields import MAX_NAME, check_length
 from workflow.model import Actor, AuditDraft
 from workflow.ports import UnitOfWork
 
 _OFFICER_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-#: Longest officer name accepted (a full Thai name with title and position fits easily).
-MAX_NAME = 200
 #: Actor id of the ``settings`` event that ``init`` records (no officer exists yet).
 INIT_ACTOR = "init"
 
@@ -144,8 +143,7 @@ def _check_registration(officer: Actor) -> Actor:
     name = nfc(officer.name).strip()
     if not name:
         raise InvalidInput("the officer's --name is empty")
-    if len(name) > MAX_NAME:
-        raise InvalidInput(f"the officer's name has {len(name)} characters; at most {MAX_NAME}")
+    check_length("the officer's name", name, MAX_NAME)
     roles = officer_roles()
     bad = sorted(officer.roles - set(roles))
     if bad or not officer.roles:

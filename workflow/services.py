@@ -38,6 +38,7 @@ from workflow.errors import (
     InvalidInput,
     PermissionDenied,
 )
+from workflow.fields import MAX_NAME, MAX_NOTE, check_length
 from workflow.model import (
     SYSTEM_ACTOR,
     Action,
@@ -100,14 +101,17 @@ def validate_new_case(new: NewCase, definition: ProcedureDefinition) -> NewCase:
         problems.append(f"instrument '{new.instrument}' is not one of {', '.join(INSTRUMENTS)}")
     if new.label not in LABELS:
         problems.append(f"label '{new.label}' is not one of {', '.join(LABELS)}")
-    name = nfc(new.partner_name).strip()
-    level = nfc(new.partner_level).strip()
+    name = check_length("the partner's name", nfc(new.partner_name).strip(), MAX_NAME)
+    level = check_length("the partner's level", nfc(new.partner_level).strip(), MAX_NAME)
     if not name:
         problems.append("partner name is empty")
     if not level:
         problems.append("partner level is empty")
     party_level = new.thai_party_level
-    party_name = nfc(new.thai_party_name or "").strip() or None
+    party_name = (
+        check_length("the Thai party's name", nfc(new.thai_party_name or "").strip(), MAX_NAME)
+        or None
+    )
     if definition.thai_party is None:
         if party_level or party_name:
             problems.append(
@@ -148,6 +152,7 @@ def open_case(
     engine = engine_in_force(procedure, version, local_date(now))
     definition = engine.definition
     new = validate_new_case(new, definition)
+    note = check_length("the note", nfc(note), MAX_NOTE)
     access = access_for([definition], "open", new.province, verb="open a case")
     with recorded_refusals(uow, actor, "open", new.province, now):
         role = authorize(actor, access)

@@ -286,7 +286,7 @@ def test_cli_follow_up_commands(tmp_path: Path, runner: CliRunner) -> None:
          "--date", "2567-01-15", "--chair", "ผู้ว่าฯ"],
         ["province", "mechanism", "list"],
         ["province", "list"],
-        ["sweep"],
+        ["--as", "sweeper", "sweep"],
         ["report", "kpi", "--format", "json"],
         ["report", "kpi", "--format", "csv", "--fy", "2567"],
         ["report", "kpi", "--province", "TH-50"],
@@ -299,7 +299,7 @@ def test_cli_follow_up_commands(tmp_path: Path, runner: CliRunner) -> None:
         outputs.append(result.output)
     assert "ลอยกระทง" in outputs[1] and "เชียงใหม่" in outputs[6]
     assert "1/2567 of 2024-01-15" in outputs[5]
-    refused = runner.invoke(cli, ["sweep", "--as-of", "2999-01-01"], env=env)
+    refused = runner.invoke(cli, ["--as", "sweeper", "sweep", "--as-of", "2999-01-01"], env=env)
     assert refused.exit_code == 1 and "future" in refused.output
     assert (tmp_path / "kpi.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
