@@ -795,10 +795,14 @@ def procedure_show(name: str, version: int | None, lang: str, as_json: bool) -> 
 @refusals
 def procedure_check(path: str) -> None:
     """Check a definition file: references, reachability, traps, ambiguity, roles."""
-    from states import load_file
+    from states import InvalidDefinition, load_file
+    from workflow.effects import code_problems
 
     loaded = load_file(path)
     d = loaded.definition
+    problems = code_problems(d)
+    if problems:
+        raise InvalidDefinition(f"{path}: {'; '.join(problems)}")
     click.echo(
         f"{path}: ok — {d.procedure} v{d.version}, {len(d.states)} states, "
         f"{len(d.active_transitions)} transitions, sha256 {loaded.sha256[:12]}"

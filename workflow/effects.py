@@ -234,6 +234,21 @@ def effect_problems(definition: ProcedureDefinition) -> list[str]:
     return problems
 
 
+def code_problems(definition: ProcedureDefinition) -> list[str]:
+    """What a definition names that this code lacks: guards, effects and their fields.
+
+    The loader checks the data alone; this is checked before a definition is used, and by
+    ``procedure check``, so a ministry's own file cannot pass the check and fail in use.
+    """
+    from workflow.guards import unknown_guards  # guards import the model; effects stay light
+
+    missing = unknown_guards(definition)
+    found = (
+        [f"definition names guards this version lacks: {', '.join(missing)}"] if missing else []
+    )
+    return found + effect_problems(definition)
+
+
 # ---------------------------------------------------------------------- the projection
 def spec_of(
     definition: ProcedureDefinition, trigger: str | None, source: str | None, dest: str | None

@@ -15,7 +15,7 @@ from typing import Any
 
 from states import RETURN, LoadedDefinition, ProcedureDefinition, TransitionSpec
 from workflow.authorization import Access, authorize
-from workflow.effects import effect_problems
+from workflow.effects import code_problems
 from workflow.errors import (
     GuardRejected,
     InvalidInput,
@@ -24,7 +24,7 @@ from workflow.errors import (
     UnknownTrigger,
 )
 from workflow.fields import validate_fields
-from workflow.guards import GUARDS, GuardContext, unknown_guards
+from workflow.guards import GUARDS, GuardContext
 from workflow.model import Action, Actor, Case, FieldNeed, actors_of
 
 
@@ -58,10 +58,7 @@ class ProcedureEngine:
 
         self.loaded = loaded
         self.definition: ProcedureDefinition = loaded.definition
-        missing = unknown_guards(self.definition)
-        if missing:
-            raise InvalidInput(f"definition names guards this version lacks: {', '.join(missing)}")
-        problems = effect_problems(self.definition)
+        problems = code_problems(self.definition)
         if problems:
             raise InvalidInput(f"{loaded.path}: {'; '.join(problems)}")
         self._specs: dict[tuple[str, str], list[TransitionSpec]] = {}

@@ -304,3 +304,17 @@ def test_effects_are_checked_when_the_engine_is_built(effects: list[str], named:
     loaded = parse_definition(to_toml(d).encode("utf-8"), "effects.toml")
     with pytest.raises(InvalidInput, match=re.escape(named)):
         ProcedureEngine(loaded)
+
+
+def test_procedure_check_refuses_effects_and_guards_the_code_lacks(tmp_path: Path) -> None:
+    """A ministry's own file cannot pass the check and then fail when a case uses it."""
+    d = copy.deepcopy(v1())
+    find(d["transitions"], trigger="begin_study")["effects"] = ["levitate"]
+    find(d["transitions"], trigger="begin_study")["guards"] = ["moon_is_full"]
+    path = tmp_path / "v9.toml"
+    path.write_text(to_toml(d), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["procedure", "check", str(path)])
+    assert result.exit_code == 1
+    line = result.stderr.strip()
+    assert "guards this version lacks: moon_is_full" in line
+    assert "unknown effect 'levitate'" in line and "\n" not in line
