@@ -27,6 +27,7 @@ from workflow.effects import Activity, CaseFacts
 from workflow.followup import Mechanism, Plan
 from workflow.integrity import utc_text
 from workflow.model import Case
+from workflow.ports import RegisterRow
 
 
 def _day(text: str | None) -> dt.date | None:
@@ -194,3 +195,32 @@ class SqlAlchemyFollowupRepository:
             CaseFactsRow.established_on,
         ).outerjoin(CaseFactsRow, CaseFactsRow.case_reference == CaseRow.reference)
         return [(p, n, c, i, s) for p, n, c, i, s in self.session.execute(query)]
+
+    def register_rows(self, province: str | None = None) -> list[RegisterRow]:
+        """Every case with its facts, by reference (optionally of one province)."""
+        query = (
+            select(
+                CaseRow.reference,
+                CaseRow.province,
+                CaseRow.partner_name,
+                CaseRow.partner_country,
+                CaseRow.partner_level,
+                CaseRow.instrument,
+                CaseRow.state,
+                CaseRow.procedure,
+                CaseRow.version,
+                CaseFactsRow.established_on,
+                CaseFactsRow.established_precision,
+                CaseFactsRow.supersedes,
+                CaseFactsRow.superseded_by,
+                CaseFactsRow.relationship,
+                CaseFactsRow.entered_on,
+                CaseFactsRow.term_years,
+                CaseFactsRow.expires_on,
+            )
+            .outerjoin(CaseFactsRow, CaseFactsRow.case_reference == CaseRow.reference)
+            .order_by(CaseRow.reference)
+        )
+        if province:
+            query = query.where(CaseRow.province == province)
+        return [RegisterRow(**row._asdict()) for row in self.session.execute(query)]

@@ -143,6 +143,16 @@ class CaseFactsRow(Base):
     follow_up_since: Mapped[str | None] = mapped_column(String(10))
     ended_on: Mapped[str | None] = mapped_column(String(10))
     imported_sha256: Mapped[str | None] = mapped_column(String(64))
+    #: How precisely the first signing is known (day, month, year, unknown); NULL: not signed.
+    established_precision: Mapped[str | None] = mapped_column(String(8))
+    #: The day the case entered the system (opened or imported): data exists from then on.
+    entered_on: Mapped[str | None] = mapped_column(String(10))
+    #: The instrument this one replaces (an MOU replacing a letter of intent), and the reverse.
+    supersedes: Mapped[str | None] = mapped_column(String(32))
+    superseded_by: Mapped[str | None] = mapped_column(String(32))
+    #: The first instrument of the chain this one belongs to (itself when it replaces none):
+    #: instruments linked by ``supersedes`` are one relationship for the indicators.
+    relationship: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class MoveRow(Base):
