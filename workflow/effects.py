@@ -242,6 +242,9 @@ EFFECTS: dict[str, EffectSpec] = {
     "expire": EffectSpec((), (), _expire),
     #: Fired by the sweep after ``dormancy_fiscal_years`` closed fiscal years without activity.
     "go_dormant": EffectSpec((), (), _no_facts),
+    #: Submitting a yearly report: the report, built from the province's data, is the document
+    #: the step records (``workflow.monitoring`` builds it; the read models do not change).
+    "yearly_report": EffectSpec(("report",), ("issues",), _no_facts),
 }
 
 
