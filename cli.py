@@ -1158,6 +1158,64 @@ def mechanism_list(app: App, as_json: bool) -> None:
         click.echo(f"{m.province:6} {th}\torder {m.order_no} of {m.order_date}, chair {m.chair}")
 
 
+@cli.group()
+def ministry() -> None:
+    """The ministry's own mechanism to drive and monitor sister-city relations."""
+
+
+@ministry.group("mechanism")
+def ministry_mechanism_group() -> None:
+    """The ministry's committee or working group with related agencies."""
+
+
+@ministry_mechanism_group.command("set")
+@click.option("--order-no", required=True)
+@click.option("--date", "day", required=True, callback=_date)
+@click.option("--chair", required=True)
+@click.option("--agency", "agencies", multiple=True, help="A related agency in it (repeatable).")
+@click.option("--file", "order_file", default=None, type=click.Path(dir_okay=False))
+@pass_app
+@refusals
+def ministry_mechanism_set(
+    app: App,
+    order_no: str,
+    day: dt.date,
+    chair: str,
+    agencies: tuple[str, ...],
+    order_file: str | None,
+) -> None:
+    """Record the ministry's mechanism order (replaces the one recorded before)."""
+    from workflow.ministry import set_ministry_mechanism
+
+    m = set_ministry_mechanism(
+        app.uow(), app.actor(), order_no, day, chair, agencies, order_file, app.now()
+    )
+    click.echo(
+        f"ministry: mechanism order {m.order_no} of {m.order_date}, {len(m.agencies)} "
+        f"agencies (audit #{m.audit_seq})"
+    )
+
+
+@ministry_mechanism_group.command("show")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def ministry_mechanism_show(app: App, as_json: bool) -> None:
+    """The ministry's mechanism in force."""
+    from workflow.ministry import ministry_mechanism
+
+    m = ministry_mechanism(app.uow())
+    if as_json:
+        emit_json(asdict(m) if m else None)
+        return
+    if m is None:
+        click.echo("ยังไม่มีการบันทึกกลไกระดับกระทรวง / no ministry mechanism recorded")
+        return
+    click.echo(f"order {m.order_no} of {m.order_date}, chair {m.chair}")
+    for agency in m.agencies:
+        click.echo(f"  {agency}")
+
+
 @cli.command()
 @click.option("--as-of", "as_of", default=None, callback=_date, help="Default: today (Bangkok).")
 @click.option("--json", "as_json", is_flag=True)

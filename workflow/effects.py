@@ -342,7 +342,7 @@ def project(
         after = replace(after, entered_on=day, relationship=reference)
     activity: Activity | None = None
     if kind == "import":
-        after = _imported(before, record, definition, day)
+        after = _imported(after, record, definition, day)
     else:
         if definition.counts_as(dest, "follow_up") and not definition.counts_as(
             source, "follow_up"

@@ -13,6 +13,7 @@ from workflow.model import Actor, AuditDraft, AuditRecord, Case
 
 if TYPE_CHECKING:
     from workflow.followup import Mechanism, Plan
+    from workflow.ministry import MinistryMechanism
 
 Clock = Callable[[], dt.datetime]
 
@@ -113,6 +114,10 @@ class FollowupRepository(Protocol):
     def save_mechanism(self, mechanism: Mechanism) -> None: ...
 
     def mechanisms(self, province: str | None) -> list[Mechanism]: ...
+
+    def save_ministry_mechanism(self, mechanism: MinistryMechanism) -> None: ...
+
+    def ministry_mechanism(self) -> MinistryMechanism | None: ...
 
     def identity_rows(self) -> list[tuple[str, str, str, str, str | None]]:
         """(province, partner name, country, instrument, first signing date) of every case."""
