@@ -1260,6 +1260,13 @@ def report() -> None:
 )
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
+@click.option(
+    "--lang",
+    type=LANGS,
+    default="th",
+    show_default=True,
+    help="Language of the HTML report (th: Thai names and B.E. dates only).",
+)
 @pass_app
 @refusals
 def report_kpi(
@@ -1270,13 +1277,14 @@ def report_kpi(
     fmt: str,
     output: str | None,
     force: bool,
+    lang: str,
 ) -> None:
-    """The indicators of the ministry's plan for a fiscal year (definitions: docs, --help)."""
+    """The indicators of the ministry's plan for a fiscal year, each with its definition."""
     day = as_of or local_date(app.now())
     year = fu.check_fiscal_year(fy) if fy else fiscal_year_be(day)
     result = compute_kpis(app.engine, year, day, province)
-    render = {"table": render_table, "json": render_json, "csv": render_csv, "html": render_html}
-    text = render[fmt](result)
+    render = {"table": render_table, "json": render_json, "csv": render_csv}
+    text = render_html(result, lang) if fmt == "html" else render[fmt](result)
     if output:
         with open_output(output, force) as fh:
             fh.write(text)

@@ -664,6 +664,7 @@ def compute_kpis(
         active_years=tuple(active_years),
         reported_provinces=tuple(c for c in in_relations if reports.get(c, ("", "", 0, 0))[2]),
         accepted_provinces=tuple(c for c in in_relations if reports.get(c, ("", "", 0, 0))[3]),
+        state_names=tuple((k, th, en) for k, (_, th, en) in sorted(labels.items())),
     )
 
 

@@ -349,6 +349,9 @@ class KpiReport:
     active_years: tuple[ActiveYear, ...] = ()
     reported_provinces: tuple[str, ...] = ()
     accepted_provinces: tuple[str, ...] = ()
+    #: (state id, Thai label, English label) of every state a case can be in: reports show
+    #: names, never ids.
+    state_names: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def activity_share(self) -> float | None:
@@ -386,6 +389,8 @@ def pct(share: float | None) -> str:
     return "–" if share is None else f"{share * 100:.1f}%"
 
 
+#: Relationships listed per budget table in the text report (CSV and JSON list them all).
+TABLE_ROWS = 50
 NO_DATA_TH = "ไม่มีข้อมูล"
 NO_DATA_EN = "no data"
 
@@ -612,12 +617,14 @@ def render_table(report: KpiReport) -> str:
         f"{report.with_budget}; planned THB {report.budget_thb:,.2f}, spent THB "
         f"{report.spent_thb:,.2f}"
     )
-    for b in report.budgets:
+    for b in report.budgets[:TABLE_ROWS]:
         planned = f"{b.planned_thb:,.2f}" if b.planned_thb is not None else "no plan"
         add(
             f"     {b.reference} {b.province} {b.partner_name}: planned {planned}, spent "
             f"{b.spent_thb:,.2f} ({pct(b.used)})"
         )
+    if len(report.budgets) > TABLE_ROWS:
+        add(f"     … {len(report.budgets) - TABLE_ROWS:,} more: --format csv or --province")
     c = report.compliance
     section(6, "compliance")
     add(
