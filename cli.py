@@ -1346,6 +1346,64 @@ def mechanism_list(app: App, as_json: bool) -> None:
         click.echo(f"{m.province:6} {th}\torder {m.order_no} of {m.order_date}, chair {m.chair}")
 
 
+@cli.group()
+def ministry() -> None:
+    """The ministry's own mechanism to drive and monitor sister-city relations."""
+
+
+@ministry.group("mechanism")
+def ministry_mechanism_group() -> None:
+    """The ministry's committee or working group with related agencies."""
+
+
+@ministry_mechanism_group.command("set")
+@click.option("--order-no", required=True)
+@click.option("--date", "day", required=True, callback=_date)
+@click.option("--chair", required=True)
+@click.option("--agency", "agencies", multiple=True, help="A related agency in it (repeatable).")
+@click.option("--file", "order_file", default=None, type=click.Path(dir_okay=False))
+@pass_app
+@refusals
+def ministry_mechanism_set(
+    app: App,
+    order_no: str,
+    day: dt.date,
+    chair: str,
+    agencies: tuple[str, ...],
+    order_file: str | None,
+) -> None:
+    """Record the ministry's mechanism order (replaces the one recorded before)."""
+    from workflow.ministry import set_ministry_mechanism
+
+    m = set_ministry_mechanism(
+        app.uow(), app.actor(), order_no, day, chair, agencies, order_file, app.now()
+    )
+    click.echo(
+        f"ministry: mechanism order {m.order_no} of {m.order_date}, {len(m.agencies)} "
+        f"agencies (audit #{m.audit_seq})"
+    )
+
+
+@ministry_mechanism_group.command("show")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def ministry_mechanism_show(app: App, as_json: bool) -> None:
+    """The ministry's mechanism in force."""
+    from workflow.ministry import ministry_mechanism
+
+    m = ministry_mechanism(app.uow())
+    if as_json:
+        emit_json(asdict(m) if m else None)
+        return
+    if m is None:
+        click.echo("ยังไม่มีการบันทึกกลไกระดับกระทรวง / no ministry mechanism recorded")
+        return
+    click.echo(f"order {m.order_no} of {m.order_date}, chair {m.chair}")
+    for agency in m.agencies:
+        click.echo(f"  {agency}")
+
+
 @cli.command()
 @click.option("--as-of", "as_of", default=None, callback=_date, help="Default: today (Bangkok).")
 @click.option("--json", "as_json", is_flag=True)
@@ -1371,6 +1429,12 @@ def sweep(app: App, as_of: dt.date | None, as_json: bool) -> None:
             f"  overdue {o.reference} {o.province} {o.state}: {o.days} days "
             f"(expected {o.expected_days})"
         )
+    for u in report.uncertain:
+        ends = f"{u.earliest_end}–{u.latest_end}" if u.earliest_end else "unknown"
+        click.echo(
+            f"  term unknown {u.reference} {u.province}: signed {u.signed}, {u.term_years} "
+            f"year(s), ends {ends}; not expired: record the signing date"
+        )
 
 
 @cli.group()
@@ -1387,6 +1451,13 @@ def report() -> None:
 )
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
+@click.option(
+    "--lang",
+    type=LANGS,
+    default="th",
+    show_default=True,
+    help="Language of the HTML report (th: Thai names and B.E. dates only).",
+)
 @pass_app
 @refusals
 def report_kpi(
@@ -1397,8 +1468,9 @@ def report_kpi(
     fmt: str,
     output: str | None,
     force: bool,
+    lang: str,
 ) -> None:
-    """The indicators of the ministry's plan for a fiscal year (definitions: docs, --help)."""
+    """The indicators of the ministry's plan for a fiscal year, each with its definition."""
     from store.kpi import compute_kpis
     from workflow import followup as fu
     from workflow.kpi import render_csv, render_json, render_table
@@ -1408,8 +1480,8 @@ def report_kpi(
     day = as_of or local_date(app.now())
     year = fu.check_fiscal_year(fy) if fy else fiscal_year_be(day)
     result = compute_kpis(app.engine, year, day, province)
-    render = {"table": render_table, "json": render_json, "csv": render_csv, "html": render_html}
-    text = render[fmt](result)
+    render = {"table": render_table, "json": render_json, "csv": render_csv}
+    text = render_html(result, lang) if fmt == "html" else render[fmt](result)
     if output:
         with open_output(output, force) as fh:
             fh.write(text)
@@ -1418,28 +1490,152 @@ def report_kpi(
         click.echo(text, nl=False)
 
 
+@report.command("data-quality")
+@click.option("--province", default=None, callback=_province)
+@click.option("--fy", type=int, default=None, help="Plans of this fiscal year (default: current).")
+@click.option("--as-of", "as_of", default=None, callback=_date, help="Default: today (Bangkok).")
+@click.option(
+    "--issue",
+    "issues",
+    multiple=True,
+    type=click.Choice(
+        ["date_unknown", "date_partial", "term_unknown", "no_partner_level", "no_plan"]
+    ),
+    help="Only these gaps (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def report_data_quality(
+    app: App,
+    province: str | None,
+    fy: int | None,
+    as_of: dt.date | None,
+    issues: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """What officers should complete: unknown or partial dates, missing levels and plans."""
+    from workflow import followup as fu
+    from workflow.register import data_quality
+    from workflow.thaidate import local_date
+
+    day = as_of or local_date(app.now())
+    year = fu.check_fiscal_year(fy) if fy else None
+    found = data_quality(app.uow(), day, province, year)
+    gaps = [g for g in found.gaps if not issues or g.issue in issues]
+    if as_json:
+        emit_json(
+            {
+                "as_of": found.as_of.isoformat(),
+                "fiscal_year": found.fiscal_year,
+                "gaps": [
+                    {**asdict(g), "label_th": g.label_th, "label_en": g.label_en} for g in gaps
+                ],
+            }
+        )
+        return
+    cases = len({g.reference for g in gaps})
+    click.echo(
+        f"ข้อมูลที่ควรกรอกให้ครบ / To complete — {len(gaps)} item(s) in {cases} case(s); "
+        f"plans of FY {found.fiscal_year}; as of {found.as_of.isoformat()}"
+    )
+    for g in gaps:
+        click.echo(
+            f"{g.province:6} {g.province_th:14} {g.reference}  {g.partner_name} "
+            f"({g.partner_country}) {g.instrument}: {g.label_th} / {g.label_en} [{g.detail}]"
+        )
+
+
+@report.command("register")
+@click.option("--province", default=None, callback=_province)
+@click.option("--lang", type=LANGS, default="both", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def report_register(app: App, province: str | None, lang: str, as_json: bool) -> None:
+    """Every relationship with its signing date as precisely as it is known."""
+    from workflow.register import relationships
+
+    entries = relationships(app.uow(), province)
+    if as_json:
+        emit_json(
+            [
+                {
+                    **asdict(e),
+                    "signed": {
+                        "first_day": e.signed.first.isoformat() if e.signed.first else None,
+                        "precision": e.signed.precision,
+                        "text": e.signed.text(lang),
+                    },
+                }
+                for e in entries
+            ]
+        )
+        return
+    for e in entries:
+        where = e.province_th if lang == "th" else e.province
+        state = e.state_th if lang == "th" else e.state_en if lang == "en" else e.state_th
+        link = f"  แทน/replaces {e.supersedes}" if e.supersedes else ""
+        link += f"  ถูกแทนโดย/replaced by {e.superseded_by}" if e.superseded_by else ""
+        click.echo(
+            f"{e.reference}  {where:14} {e.partner_name} ({e.partner_country}"
+            f"{', ' + e.partner_level if e.partner_level else ''})  {e.instrument}  "
+            f"{e.signed.text(lang)}  {state}{link}"
+        )
+
+
 @cli.group("import")
 def import_group() -> None:
     """Import records that exist outside the system."""
 
 
+def _encoding(_ctx: Any, _param: Any, value: str | None) -> str | None:
+    import codecs
+
+    if value is None:
+        return None
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise click.BadParameter(f"unknown encoding '{value}' (e.g. utf-8, cp874)") from None
+    return value
+
+
 @import_group.command("relationships")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check and count; write nothing.")
+@click.option(
+    "--encoding",
+    default=None,
+    callback=_encoding,
+    help="The file's encoding (default: UTF-8, UTF-16 or Thai cp874/TIS-620, detected).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @refusals
-def import_relationships(app: App, path: str, dry_run: bool, as_json: bool) -> None:
+def import_relationships(
+    app: App, path: str, dry_run: bool, encoding: str | None, as_json: bool
+) -> None:
     """Import existing relationships from CSV; all rows or none."""
     from workflow import importer
 
     with open(path, "rb") as fh:
-        data = fh.read()
+        data = fh.read(importer.MAX_FILE_BYTES + 1)
     try:
         result = importer.import_relationships(
-            _fuow(app), app.actor(), data, os.path.basename(path), app.now(), dry_run
+            _fuow(app),
+            app.actor(),
+            data,
+            os.path.basename(path),
+            app.now(),
+            dry_run,
+            encoding=encoding,
         )
     except importer.ImportRejected as refused:
+        if len(refused.problems) == 1:
+            raise click.ClickException(
+                f"{path}: {refused.problems[0]}; nothing was imported"
+            ) from None
         for problem in refused.problems:
             click.echo(f"{path}: {problem}", err=True)
         raise click.ClickException(
@@ -1450,12 +1646,14 @@ def import_relationships(app: App, path: str, dry_run: bool, as_json: bool) -> N
         return
     verb = "would create" if dry_run else "created"
     click.echo(
-        f"{path} (sha256 {result.file_sha256[:12]}…): {result.rows} rows, {verb} "
-        f"{len(result.created)}, already present {len(result.skipped)}"
+        f"{path} (sha256 {result.file_sha256[:12]}…, {result.encoding}): {result.rows} rows, "
+        f"{verb} {len(result.created)}, already present {len(result.skipped)}"
     )
+    replaces = dict(result.linked)
     for line, reference in result.created:
         if reference:
-            click.echo(f"  line {line}: {reference}")
+            also = f" (replaces {replaces[line]})" if line in replaces else ""
+            click.echo(f"  line {line}: {reference}{also}")
 
 
 # ---------------------------------------------------------------------- backups

@@ -33,6 +33,7 @@ from store.tables import (
     CaseFactsRow,
     CaseRow,
     MechanismRow,
+    MinistryMechanismRow,
     MoveRow,
     PlanRow,
 )
@@ -87,17 +88,33 @@ def build(path: Path, relationships: int, audit_records: int, seed: int = 1) -> 
                 "row_version": 1,
             }
         )
+        # registers are messy: some dates are known only to the year, some not at all
+        precision = None if proposal else rng.choices(("day", "year", "unknown"), (80, 10, 10))[0]
+        if precision == "year":
+            signed = signed.replace(month=1, day=1)
+        known = precision in ("day", "year")
         facts.append(
             {
                 "case_reference": ref,
                 "province": province,
-                "established_on": None if proposal else signed.isoformat(),
-                "established_fy": None if proposal else _fy(signed),
-                "signed_on": None if proposal else signed.isoformat(),
-                "signed_precision": "day",
+                "established_on": signed.isoformat() if known else None,
+                "established_fy": _fy(signed) if known else None,
+                "established_precision": precision,
+                "signed_on": signed.isoformat() if known else None,
+                "signed_precision": precision if known else None,
                 "ended_on": signed.isoformat() if rng.random() < 0.03 else None,
+                "entered_on": (dt.date(2016, 10, 1) if n % 3 else dt.date(2024, 7, 1)).isoformat(),
+                "relationship": ref,
             }
         )
+        if n % 20 == 19 and not proposal and facts[-2]["established_precision"] is not None:
+            # a letter of intent replaced by this MOU: one relationship
+            before = facts[-2]
+            facts[-1]["province"] = case_province = before["province"]
+            cases[-1]["province"] = case_province
+            facts[-1]["supersedes"] = before["case_reference"]
+            facts[-1]["relationship"] = before["relationship"]
+            before["superseded_by"] = ref
     audit, moves, activities = [], [], []
     per_case = max(1, audit_records // max(relationships, 1))
     seq = 0
@@ -164,8 +181,8 @@ def build(path: Path, relationships: int, audit_records: int, seed: int = 1) -> 
                         "fiscal_year": _fy(day),
                         "kind": "visit",
                         "title": "bench",
-                        "partner_participated": True,
-                        "budget_satang": None,
+                        "partner_participated": rng.random() < 0.85,
+                        "budget_satang": rng.choice((None, None, 2_000_000)),
                         "evidence_count": 0,
                     }
                 )
@@ -199,8 +216,42 @@ def build(path: Path, relationships: int, audit_records: int, seed: int = 1) -> 
         for code in codes
         if rng.random() < 0.6
     ]
+    report_loaded = load_procedure("monitoring")
+    for code in codes[:50]:  # yearly reports of FY 2569, most submitted
+        ref = f"RP-2569-{code}"
+        cases.append(
+            {
+                **cases[0],
+                "reference": ref,
+                "procedure": "monitoring",
+                "definition_sha256": report_loaded.sha256,
+                "state": rng.choice(("report_draft", "report_submitted", "report_accepted")),
+                "province": code,
+                "partner_name": "",
+                "partner_country": "",
+                "partner_level": "",
+                "instrument": "",
+                "label": "",
+            }
+        )
+        facts.append({"case_reference": ref, "province": code, "relationship": ref})
+    ministry = [
+        {
+            "level": "ministry",
+            "order_no": "1/2569",
+            "order_date": "2025-12-01",
+            "chair": "Permanent Secretary",
+            "agencies": ["MFA", "DLA"],
+            "set_at": _ts(dt.date(2025, 12, 1)),
+            "set_by": "bench",
+            "audit_seq": 0,
+        }
+    ]
+    keys = {k for f in facts for k in f}
+    facts = [{k: f.get(k) for k in sorted(keys)} for f in facts]
     with engine.begin() as conn:
         for table, rows in (
+            (MinistryMechanismRow, ministry),
             (CaseRow, cases),
             (CaseFactsRow, facts),
             (AuditRow, audit),

@@ -26,6 +26,7 @@ from states.schema import (
     RoleSpec,
     Settings,
     StateSpec,
+    Subject,
     TransitionSpec,
 )
 from states.text import Label, nfc
@@ -50,6 +51,7 @@ __all__ = [
     "RoleSpec",
     "Settings",
     "StateSpec",
+    "Subject",
     "TransitionSpec",
     "UnknownProcedure",
     "available_procedures",

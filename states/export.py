@@ -57,6 +57,7 @@ def definition_dict(loaded: LoadedDefinition) -> dict[str, Any]:
         "effective_from": d.effective_from.isoformat(),
         "title": d.title.model_dump(),
         "changes": d.changes,
+        "subject": d.subject,
         "initial": d.initial,
         "settings": d.settings.model_dump(),
         "roles": [r.model_dump() for r in d.roles],

@@ -45,9 +45,24 @@ TransitionKind = Literal["step", "revision", "branch", "amendment", "follow_up",
 #: * ``follow_up``: a relationship being followed up: activities are recorded, the dormancy and
 #:   term clocks run, the sweep looks at it; entering it from outside starts the dormancy clock;
 #: * ``active`` / ``dormant``: the two sides of the active share;
-#: * ``ended``: the relationship has ended (expired, terminated): it is no longer in force.
-Meaning = Literal["established", "follow_up", "active", "dormant", "ended"]
-MEANINGS: tuple[Meaning, ...] = ("established", "follow_up", "active", "dormant", "ended")
+#: * ``ended``: the relationship has ended (expired, terminated): it is no longer in force;
+#: * ``reported`` / ``accepted`` (yearly reports): the report is with the ministry or past it /
+#:   the ministry accepted it.
+Meaning = Literal["established", "follow_up", "active", "dormant", "ended", "reported", "accepted"]
+MEANINGS: tuple[Meaning, ...] = (
+    "established",
+    "follow_up",
+    "active",
+    "dormant",
+    "ended",
+    "reported",
+    "accepted",
+)
+
+#: What a case of a procedure is about: a relationship with a foreign partner (from proposal to
+#: its end), or a province's yearly monitoring report (one case per province and fiscal year,
+#: with no partner).
+Subject = Literal["relationship", "yearly_report"]
 
 #: Actions that are not transitions; the definition names the roles allowed for each:
 #:
@@ -55,11 +70,10 @@ MEANINGS: tuple[Meaning, ...] = ("established", "follow_up", "active", "dormant"
 #: * ``plan``: set a relationship's yearly plan; ``mechanism``: record a province's mechanism;
 #: * ``head_export``: export (and sign) the audit log's head; ``officers``: register officers;
 #: * ``sweep``: the daily job (roles the system acts under); ``migrate``: move cases to another
-#:   version of their procedure.
+#:   version of their procedure;
+#: * ``ministry_mechanism``: record the ministry's own mechanism (with related agencies) that
+#:   drives and monitors sister-city relations.
 ActionName = Literal[
-    "open", "import", "plan", "mechanism", "head_export", "officers", "sweep", "migrate"
-]
-ACTIONS: tuple[ActionName, ...] = (
     "open",
     "import",
     "plan",
@@ -68,7 +82,9 @@ ACTIONS: tuple[ActionName, ...] = (
     "officers",
     "sweep",
     "migrate",
-)
+    "ministry_mechanism",
+]
+ACTIONS: tuple[ActionName, ...] = get_args(ActionName)
 
 #: A transition whose destination is this token returns the case to the state it left to enter
 #: the source state (suspension and resumption).
@@ -225,6 +241,8 @@ class ProcedureDefinition(BaseModel):
     effective_from: dt.date
     title: Label
     changes: NFCStr = ""
+    #: What its cases are about (``Subject``); a relationship unless the file says otherwise.
+    subject: Subject = "relationship"
     initial: str
     #: Earlier texts of this same version whose rules this file repeats unchanged (it only adds
     #: declarations of meaning); cases opened under them run under this file.

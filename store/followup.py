@@ -21,12 +21,15 @@ from store.tables import (
     CaseFactsRow,
     CaseRow,
     MechanismRow,
+    MinistryMechanismRow,
     PlanRow,
 )
 from workflow.effects import Activity, CaseFacts
 from workflow.followup import Mechanism, Plan
 from workflow.integrity import utc_text
+from workflow.ministry import LEVEL, MinistryMechanism
 from workflow.model import Case
+from workflow.ports import RegisterRow
 
 
 def _day(text: str | None) -> dt.date | None:
@@ -184,6 +187,38 @@ class SqlAlchemyFollowupRepository:
             for r in self.session.scalars(query)
         ]
 
+    def save_ministry_mechanism(self, mechanism: MinistryMechanism) -> None:
+        row = self.session.get(MinistryMechanismRow, LEVEL)
+        if row is None:
+            row = MinistryMechanismRow(level=LEVEL)
+            self.session.add(row)
+        row.order_no = mechanism.order_no
+        row.order_date = mechanism.order_date.isoformat()
+        row.chair = mechanism.chair
+        row.agencies = list(mechanism.agencies)
+        doc = mechanism.document
+        row.document_sha256 = str(doc["sha256"]) if doc else None
+        row.document_name = str(doc["name"]) if doc else None
+        row.set_at = utc_text(mechanism.set_at)
+        row.set_by = mechanism.set_by
+        row.audit_seq = mechanism.audit_seq
+        self.session.flush()
+
+    def ministry_mechanism(self) -> MinistryMechanism | None:
+        row = self.session.get(MinistryMechanismRow, LEVEL)
+        if row is None:
+            return None
+        return MinistryMechanism(
+            order_no=row.order_no,
+            order_date=dt.date.fromisoformat(row.order_date),
+            chair=row.chair,
+            agencies=tuple(row.agencies),
+            document=_document(row.document_sha256, row.document_name, None),
+            set_at=parse_utc(row.set_at),
+            set_by=row.set_by,
+            audit_seq=row.audit_seq,
+        )
+
     def identity_rows(self) -> list[tuple[str, str, str, str, str | None]]:
         """(province, partner name, country, instrument, signed_on) of every case, for imports."""
         query = select(
@@ -194,3 +229,32 @@ class SqlAlchemyFollowupRepository:
             CaseFactsRow.established_on,
         ).outerjoin(CaseFactsRow, CaseFactsRow.case_reference == CaseRow.reference)
         return [(p, n, c, i, s) for p, n, c, i, s in self.session.execute(query)]
+
+    def register_rows(self, province: str | None = None) -> list[RegisterRow]:
+        """Every case with its facts, by reference (optionally of one province)."""
+        query = (
+            select(
+                CaseRow.reference,
+                CaseRow.province,
+                CaseRow.partner_name,
+                CaseRow.partner_country,
+                CaseRow.partner_level,
+                CaseRow.instrument,
+                CaseRow.state,
+                CaseRow.procedure,
+                CaseRow.version,
+                CaseFactsRow.established_on,
+                CaseFactsRow.established_precision,
+                CaseFactsRow.supersedes,
+                CaseFactsRow.superseded_by,
+                CaseFactsRow.relationship,
+                CaseFactsRow.entered_on,
+                CaseFactsRow.term_years,
+                CaseFactsRow.expires_on,
+            )
+            .outerjoin(CaseFactsRow, CaseFactsRow.case_reference == CaseRow.reference)
+            .order_by(CaseRow.reference)
+        )
+        if province:
+            query = query.where(CaseRow.province == province)
+        return [RegisterRow(**row._asdict()) for row in self.session.execute(query)]

@@ -1,36 +1,59 @@
-"""The follow-up indicators computed with SQL aggregates over the audit log's read models.
+"""The follow-up indicators computed from the audit log's read models.
 
 Every query reads ``case_facts``, ``activities``, ``plans``, ``mechanisms``, ``moves`` or
-``cases`` through an index, never the JSON payloads of ``audit_records``; that is what keeps a
-national report over a million audit records interactive. Definitions: ``workflow.kpi``.
+``cases`` through an index or as a small grouped aggregate, never the JSON payloads of
+``audit_records``; that is what keeps a national report over a million audit records
+interactive. The relationships (chains of instruments) are assembled once, in memory, from one
+row per case. Definitions: ``workflow.kpi``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, distinct, func, or_, select, true
+from sqlalchemy import Connection, Engine, and_, case, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from states import ProcedureDefinition, load_all, load_procedure
 from states.reference import PROVINCES
 from store.repository import parse_utc
-from store.tables import ActivityRow, CaseFactsRow, CaseRow, MechanismRow, MoveRow, PlanRow
+from store.tables import (
+    ActivityRow,
+    CaseFactsRow,
+    CaseRow,
+    MechanismRow,
+    MinistryMechanismRow,
+    MoveRow,
+    PlanRow,
+)
 from workflow.followup import Overdue
 from workflow.kpi import (
+    ActiveYear,
+    ActivityYear,
+    BudgetRow,
     Compliance,
     KpiReport,
+    Note,
     ProvinceRow,
     QuietRelationship,
     StateTime,
     YearRow,
     median_and_p90,
 )
-from workflow.thaidate import fiscal_year_bounds, local_date
+from workflow.kpi import (
+    MinistryMechanismRow as MinistryValue,
+)
+from workflow.monitoring import parse_report_reference
+from workflow.thaidate import BANGKOK, fiscal_year_be, fiscal_year_bounds, local_date
+
+#: How many fiscal years the activity and active-share trends show (the report's and before).
+TREND_YEARS = 5
 
 
 @cache
@@ -38,126 +61,376 @@ def _definition(procedure: str, version: int) -> ProcedureDefinition:
     return load_procedure(procedure, version).definition
 
 
-def _in_force_whole_year(fy: int) -> ColumnElement[bool]:
-    start, end = fiscal_year_bounds(fy)
-    return and_(
-        CaseFactsRow.established_on < start.isoformat(),
-        or_(CaseFactsRow.ended_on.is_(None), CaseFactsRow.ended_on > end.isoformat()),
-    )
+@cache
+def _meanings(procedure: str, version: int) -> dict[str, frozenset[str]]:
+    """State id → what it counts as, in one procedure version (read once per process)."""
+    return {s.id: frozenset(s.counts_as) for s in _definition(procedure, version).states}
+
+
+def _day(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
 
 
 def _thb(satang: int | None) -> Decimal:
     return (Decimal(satang or 0) / 100).quantize(Decimal("0.01"))
 
 
+@dataclass(slots=True)
+class _Member:
+    reference: str
+    province: str
+    established_on: dt.date | None
+    precision: str | None
+    ended_on: dt.date | None
+    entered_on: dt.date | None
+    supersedes: str | None
+    superseded_by: str | None
+    definition: ProcedureDefinition
+    state: str
+    partner_name: str
+    partner_country: str
+    #: What each state of its procedure version counts as.
+    meanings: dict[str, frozenset[str]]
+
+    def counts_as(self, meaning: str, state: str | None = None) -> bool:
+        """Whether its state (or *state*) counts as *meaning* in its procedure version."""
+        return meaning in self.meanings.get(state or self.state, frozenset())
+
+
+@dataclass
+class _Relationship:
+    """A chain of instruments: counted once."""
+
+    root: str
+    #: The first instrument's province (an import links only instruments of one province).
+    province: str
+    members: list[_Member] = field(default_factory=list)
+    # filled by settle()
+    established: bool = False
+    first: dt.date | None = None
+    precision: str | None = None
+    exists_from: dt.date | None = None
+    ended_on: dt.date | None = None
+    observed_from: dt.date | None = None
+    current: _Member | None = None
+
+    # fiscal years, as integers, for the per-year tests: in force all of FY y when
+    # ``whole_from <= y <= whole_until``; data for all of FY y when ``data_from <= y``
+    whole_from: int = 0
+    whole_until: int = 0
+    data_from: int = 0
+
+    def settle(self) -> None:
+        if len(self.members) == 1:
+            ordered = self.members
+        else:
+            depth: dict[str, int] = {}
+            by_ref = {m.reference: m for m in self.members}
+
+            def depth_of(m: _Member, seen: int = 0) -> int:
+                if m.reference not in depth:
+                    before = by_ref.get(m.supersedes or "")
+                    depth[m.reference] = (
+                        0 if before is None or seen > 50 else depth_of(before, seen + 1) + 1
+                    )
+                return depth[m.reference]
+
+            ordered = sorted(self.members, key=lambda m: (depth_of(m), m.reference))
+        signed = [m for m in ordered if m.precision is not None]
+        entered = [m.entered_on for m in self.members if m.entered_on]
+        self.observed_from = min(entered) if entered else None
+        never = 10_000
+        if self.observed_from is None:
+            self.data_from = never
+        else:  # a year is observed whole when the relationship was there on its first day
+            start = fiscal_year_bounds(fiscal_year_be(self.observed_from))[0]
+            self.data_from = fiscal_year_be(self.observed_from) + (start != self.observed_from)
+        self.whole_from, self.whole_until = never, 0
+        if not signed:
+            return
+        self.established = True
+        first = signed[0]
+        self.first, self.precision = first.established_on, first.precision
+        known = [m.established_on for m in signed if m.established_on]
+        # An unknown first signing: the relationship existed by its later instruments' dates
+        # and by the day it entered the system, whichever is first.
+        candidates = known if self.first is not None else [*known, *entered]
+        self.exists_from = min(candidates) if candidates else None
+        self.current = signed[-1]
+        self.ended_on = self.current.ended_on
+        if self.exists_from is not None:
+            self.whole_from = fiscal_year_be(self.exists_from) + 1
+            self.whole_until = fiscal_year_be(self.ended_on) - 1 if self.ended_on else never
+
+    def in_force_on(self, day: dt.date) -> bool:
+        """Existing (signed) on *day* and not ended by then."""
+        return (
+            self.established
+            and self.exists_from is not None
+            and self.exists_from <= day
+            and (self.ended_on is None or self.ended_on > day)
+        )
+
+    def in_force_all_year(self, fy: int) -> bool:
+        """Signed before the year began and not ended before it closed."""
+        return self.whole_from <= fy <= self.whole_until
+
+    def observed_all_year(self, fy: int) -> bool:
+        """In the system since the year began (data exists for the whole year)."""
+        return self.data_from <= fy
+
+
+def _relationships(conn: Connection, scoped: Any) -> tuple[list[_Relationship], list[Any]]:
+    """The relationships (chains) of relationship procedures, and the yearly-report cases."""
+    rows = conn.execute(
+        select(
+            CaseFactsRow.case_reference,
+            CaseFactsRow.province,
+            CaseFactsRow.established_on,
+            CaseFactsRow.established_precision,
+            CaseFactsRow.ended_on,
+            CaseFactsRow.entered_on,
+            CaseFactsRow.supersedes,
+            CaseFactsRow.superseded_by,
+            CaseFactsRow.relationship,
+            CaseRow.procedure,
+            CaseRow.version,
+            CaseRow.state,
+            CaseRow.partner_name,
+            CaseRow.partner_country,
+        )
+        .join(CaseRow, CaseRow.reference == CaseFactsRow.case_reference)
+        .where(scoped(CaseFactsRow.province))
+    ).all()
+    chains: dict[str, _Relationship] = {}
+    reports: list[Any] = []
+    day = dt.date.fromisoformat
+    for row in rows:
+        values: tuple[Any, ...] = tuple(row)
+        reference, province, established_on, precision, ended_on, entered_on = values[:6]
+        supersedes, superseded_by, relationship, procedure, version, state = values[6:12]
+        partner, country = values[12:]
+        definition = _definition(procedure, version)
+        if definition.subject != "relationship":
+            reports.append((reference, procedure, version, state))
+            continue
+        root = relationship or reference
+        chain = chains.get(root)
+        if chain is None:
+            chain = chains[root] = _Relationship(root, province)
+        chain.members.append(
+            _Member(
+                reference,
+                province,
+                day(established_on) if established_on else None,
+                precision,
+                day(ended_on) if ended_on else None,
+                day(entered_on) if entered_on else None,
+                supersedes,
+                superseded_by,
+                definition,
+                state,
+                partner,
+                country,
+                _meanings(procedure, version),
+            )
+        )
+    found = list(chains.values())
+    for chain in found:
+        chain.settle()
+    return found, reports
+
+
+def _established_years(
+    chains: Iterable[_Relationship], fiscal_year: int
+) -> tuple[list[YearRow], int, int]:
+    """Indicator 1: per fiscal year, and the count of relationships of unknown year."""
+    established: dict[int, int] = defaultdict(int)
+    approximate: dict[int, int] = defaultdict(int)
+    unknown = 0
+    provinces: dict[int, set[str]] = defaultdict(set)
+    first_year = fiscal_year
+    for r in chains:
+        if not r.established or r.exists_from is None:
+            continue
+        if r.first is None:
+            unknown += 1
+        else:
+            fy = fiscal_year_be(r.first)
+            established[fy] += 1
+            approximate[fy] += r.precision in ("month", "year")
+            first_year = min(first_year, fy)
+        start = fiscal_year_be(r.exists_from)
+        first_year = min(first_year, start)
+        stop = fiscal_year_be(r.ended_on) if r.ended_on else fiscal_year + 1
+        for fy in range(start, min(stop, fiscal_year + 1)):
+            provinces[fy].add(r.province)
+    years: list[YearRow] = []
+    previous: int | None = None
+    for fy in range(first_year, fiscal_year + 1):
+        count = len(provinces.get(fy, ()))
+        years.append(
+            YearRow(
+                fy,
+                established.get(fy, 0),
+                count,
+                None if previous is None else count > previous,
+                approximate.get(fy, 0),
+            )
+        )
+        previous = count
+    approx_total = sum(approximate.values())
+    return years, unknown, approx_total
+
+
+def _activity(conn: Connection, scoped: Any, fiscal_year: int) -> dict[str, tuple[int, int, int]]:
+    """case → (activities, with the partner (0/1), satang spent) in *fiscal_year*."""
+    query = (
+        select(
+            ActivityRow.case_reference,
+            func.count(),
+            func.max(case((ActivityRow.partner_participated.is_(True), 1), else_=0)),
+            func.sum(ActivityRow.budget_satang),
+        )
+        .where(ActivityRow.fiscal_year == fiscal_year, scoped(ActivityRow.province))
+        .group_by(ActivityRow.case_reference)
+    )
+    rows = conn.execute(query)
+    return {ref: (int(n), int(p or 0), int(s or 0)) for ref, n, p, s in rows}
+
+
+def _partner_years(conn: Connection, scoped: Any, first: int, last: int) -> dict[str, int]:
+    """case → the fiscal years first–last with an activity with the partner, as bits
+    (bit i: year first + i): one row per case, read from the covering index."""
+    if first > last:
+        return {}
+    bit = case(
+        *((ActivityRow.fiscal_year == fy, 1 << (fy - first)) for fy in range(first, last + 1)),
+        else_=0,
+    )
+    query = (
+        select(ActivityRow.case_reference, func.sum(bit.distinct()))
+        .where(
+            ActivityRow.fiscal_year.between(first, last),
+            ActivityRow.partner_participated.is_(True),
+            scoped(ActivityRow.province),
+        )
+        .group_by(ActivityRow.case_reference)
+    )
+    return {ref: int(bits or 0) for ref, bits in conn.execute(query)}
+
+
+def _moment(day: dt.date) -> str:
+    """The end of *day* in Bangkok, as the stored UTC text compares."""
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), BANGKOK).astimezone(dt.UTC)
+    return end.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _active_trend(
+    conn: Connection, scoped: Any, years: list[int], as_of: dt.date, chains: list[_Relationship]
+) -> list[ActiveYear]:
+    """Indicator 4's trend: active and dormant relationships at the end of 1 October after
+    each closed fiscal year, one per relationship: an instrument counts while it is the latest
+    of its chain (before the one that replaced it entered the system). One pass over the spans
+    of the states that count as either, summed per case and state."""
+    points = [
+        (fy, day)
+        for fy in years
+        if (day := fiscal_year_bounds(fy)[1] + dt.timedelta(days=1)) <= as_of
+    ]
+    if not points:
+        return []
+    members: dict[str, tuple[_Member, dt.date | None]] = {}
+    for chain in chains:
+        entered = {m.reference: m.entered_on for m in chain.members}
+        for m in chain.members:
+            members[m.reference] = (m, entered.get(m.superseded_by or ""))
+    states = sorted(
+        {
+            s
+            for m, _ in members.values()
+            for s, meanings in m.meanings.items()
+            if meanings & {"active", "dormant"}
+        }
+    )
+    columns = []
+    for _, day in points:
+        at = _moment(day)
+        covers = and_(
+            MoveRow.occurred_at < at, or_(MoveRow.ended_at.is_(None), MoveRow.ended_at >= at)
+        )
+        columns.append(func.sum(case((covers, 1), else_=0)))
+    query = (
+        select(MoveRow.case_reference, MoveRow.dest, *columns)
+        .where(
+            MoveRow.opens_span == true(),  # in this form, the partial index ix_moves_spans
+            MoveRow.dest.in_(states),
+            MoveRow.occurred_at < _moment(points[-1][1]),
+            scoped(MoveRow.province),
+        )
+        .group_by(MoveRow.case_reference, MoveRow.dest)
+    )
+    active = [0] * len(points)
+    dormant = [0] * len(points)
+    for reference, dest, *counts in conn.execute(query):
+        found = members.get(reference)
+        if found is None:
+            continue
+        member, replaced_on = found
+        is_active = member.counts_as("active", dest)
+        if not is_active and not member.counts_as("dormant", dest):
+            continue
+        tally = active if is_active else dormant
+        for i, n in enumerate(counts):
+            if n and (replaced_on is None or replaced_on > points[i][1]):
+                tally[i] += int(n)
+    return [
+        ActiveYear(fy, a, b, day) for (fy, day), a, b in zip(points, active, dormant, strict=True)
+    ]
+
+
 def compute_kpis(
     engine: Engine, fiscal_year: int, as_of: dt.date, province: str | None = None
 ) -> KpiReport:
     """Every indicator for *fiscal_year* (B.E.), optionally for one province, as of *as_of*."""
+    end = fiscal_year_bounds(fiscal_year)[1]
+    snapshot = min(end, as_of)
+
+    def scoped(column: Any) -> ColumnElement[bool]:
+        return column == province if province else true()
+
     with engine.connect() as conn:
-
-        def scoped(column: Any) -> ColumnElement[bool]:
-            return column == province if province else true()
-
-        # 1. established per fiscal year, provinces with relations at each year end
-        established = dict(
+        chains, report_rows = _relationships(conn, scoped)
+        observed = [r.observed_from for r in chains if r.observed_from]
+        first_data = fiscal_year_be(min(observed)) if observed else fiscal_year
+        trend_first = max(first_data, fiscal_year - TREND_YEARS + 1)
+        activity = _activity(conn, scoped, fiscal_year)
+        partner_bits = _partner_years(conn, scoped, trend_first, fiscal_year - 1)
+        plans: dict[str, tuple[int, int]] = {}
+        for ref, satang in conn.execute(
+            select(PlanRow.case_reference, PlanRow.budget_satang).where(
+                PlanRow.fiscal_year == fiscal_year, scoped(PlanRow.province)
+            )
+        ):
+            plans[ref] = (int(satang), 1)
+        mechanisms = dict(
             conn.execute(
-                select(CaseFactsRow.established_fy, func.count())
-                .where(CaseFactsRow.established_fy.is_not(None), scoped(CaseFactsRow.province))
-                .group_by(CaseFactsRow.established_fy)
+                select(MechanismRow.province, MechanismRow.order_date).where(
+                    scoped(MechanismRow.province)
+                )
             ).all()
         )
-        first = min([y for y in established if y is not None] or [fiscal_year])
-        years: list[YearRow] = []
-        previous: int | None = None
-        for fy in range(min(first, fiscal_year), fiscal_year + 1):
-            end = fiscal_year_bounds(fy)[1].isoformat()
-            count = conn.execute(
-                select(func.count(distinct(CaseFactsRow.province))).where(
-                    CaseFactsRow.established_on <= end,
-                    or_(CaseFactsRow.ended_on.is_(None), CaseFactsRow.ended_on > end),
-                    scoped(CaseFactsRow.province),
-                )
-            ).scalar_one()
-            years.append(
-                YearRow(
-                    fy,
-                    int(established.get(fy, 0)),
-                    int(count),
-                    None if previous is None else count > previous,
-                )
+        ministry = conn.execute(
+            select(
+                MinistryMechanismRow.order_no,
+                MinistryMechanismRow.order_date,
+                MinistryMechanismRow.chair,
+                MinistryMechanismRow.agencies,
             )
-            previous = count
-
-        # 2. relationships in force for the whole year, with and without an activity
-        active_in_year = (
-            select(ActivityRow.case_reference)
-            .where(
-                ActivityRow.fiscal_year == fiscal_year,
-                ActivityRow.case_reference == CaseFactsRow.case_reference,
-            )
-            .exists()
+        ).first()
+        active_years = _active_trend(
+            conn, scoped, list(range(trend_first, fiscal_year)), as_of, chains
         )
-        in_force = _in_force_whole_year(fiscal_year)
-        per_province = conn.execute(
-            select(
-                CaseFactsRow.province,
-                func.count(),
-                func.sum(case((active_in_year, 1), else_=0)),
-            )
-            .where(in_force, scoped(CaseFactsRow.province))
-            .group_by(CaseFactsRow.province)
-        ).all()
-        quiet_rows = conn.execute(
-            select(
-                CaseRow.reference,
-                CaseRow.province,
-                CaseRow.partner_name,
-                CaseRow.partner_country,
-                CaseRow.state,
-            )
-            .join(CaseFactsRow, CaseFactsRow.case_reference == CaseRow.reference)
-            .where(in_force, ~active_in_year, scoped(CaseFactsRow.province))
-            .order_by(CaseRow.province, CaseRow.reference)
-        ).all()
-
-        # 3. mechanisms, plans and budgets of the relationships in force
-        mechanisms = tuple(
-            conn.execute(
-                select(MechanismRow.province)
-                .where(scoped(MechanismRow.province))
-                .order_by(MechanismRow.province)
-            ).scalars()
-        )
-        plan_rows = conn.execute(
-            select(
-                CaseFactsRow.province,
-                func.count(),
-                func.sum(case((PlanRow.budget_satang > 0, 1), else_=0)),
-                func.sum(PlanRow.budget_satang),
-            )
-            .join(
-                PlanRow,
-                and_(
-                    PlanRow.case_reference == CaseFactsRow.case_reference,
-                    PlanRow.fiscal_year == fiscal_year,
-                ),
-            )
-            .where(in_force, scoped(CaseFactsRow.province))
-            .group_by(CaseFactsRow.province)
-        ).all()
-        now_counts: dict[str, int] = defaultdict(int)
-        for procedure, version, state, n in conn.execute(
-            select(CaseRow.procedure, CaseRow.version, CaseRow.state, func.count())
-            .where(scoped(CaseRow.province))
-            .group_by(CaseRow.procedure, CaseRow.version, CaseRow.state)
-        ):
-            counted = _definition(procedure, version)
-            for meaning in ("active", "dormant"):
-                if counted.counts_as(state, meaning):
-                    now_counts[meaning] += int(n)
-
-        # 4. compliance over the year's judged transitions
         docs = dict(
             conn.execute(
                 select(MoveRow.docs, func.count())
@@ -169,8 +442,6 @@ def compute_kpis(
                 .group_by(MoveRow.docs)
             ).all()
         )
-
-        # 5. time in state over spans that ended in the year; open cases past their deadline
         durations: dict[str, list[float]] = defaultdict(list)
         for state, seconds in conn.execute(
             select(MoveRow.dest, MoveRow.seconds).where(
@@ -181,40 +452,173 @@ def compute_kpis(
             )
         ):
             durations[state].append((seconds or 0) / 86400)
-        open_cases = conn.execute(
-            select(
-                CaseRow.reference,
-                CaseRow.province,
-                CaseRow.state,
-                CaseRow.state_since,
-                CaseRow.procedure,
-                CaseRow.version,
-            ).where(scoped(CaseRow.province))
-        )
-        overdue: list[Overdue] = []
-        for reference, prov, state, since_text, procedure, version in open_cases:
-            spec = _definition(procedure, version).state(state)
-            if spec.final or spec.expected_days is None:
-                continue
-            since = local_date(parse_utc(since_text))
-            days = (as_of - since).days
-            if days > spec.expected_days:
-                overdue.append(Overdue(reference, prov, state, since, days, spec.expected_days))
+        overdue = _overdue(conn, scoped, as_of)
 
-    activity_by_province = {p: (int(n), int(a or 0)) for p, n, a in per_province}
-    plans_by_province = {p: (int(n), int(b or 0), int(s or 0)) for p, n, b, s in plan_rows}
-    codes = sorted(set(activity_by_province) | set(plans_by_province) | set(mechanisms))
+    # 1. established, provinces with relations
+    years, unknown_year, approximate = _established_years(chains, fiscal_year)
+
+    # 2. activity with the partner, per year and per province
+    def year_stats(r: _Relationship) -> tuple[bool, bool, bool, int]:
+        """The report's year: (in force with data, no data, with the partner, activities)."""
+        if not r.in_force_all_year(fiscal_year):
+            return False, False, False, 0
+        if not r.observed_all_year(fiscal_year):
+            return False, True, False, 0
+        n = partner = 0
+        for m in r.members:
+            a, p, _ = activity.get(m.reference, (0, 0, 0))
+            n, partner = n + a, partner or p
+        return True, False, bool(partner), n
+
+    trend = range(trend_first, fiscal_year)
+    counted = {fy: [0, 0, 0] for fy in trend}  # in force with data, with the partner, no data
+    for r in chains:
+        if not r.established:
+            continue
+        bits = 0
+        for m in r.members:
+            bits |= partner_bits.get(m.reference, 0)
+        for fy in trend:
+            if r.whole_from <= fy <= r.whole_until:
+                c = counted[fy]
+                if r.data_from <= fy:
+                    c[0] += 1
+                    c[1] += (bits >> (fy - trend_first)) & 1
+                else:
+                    c[2] += 1
+    activity_years = [ActivityYear(fy, *counted[fy]) for fy in trend]
+    per: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"n": 0, "a": 0, "nd": 0, "wp": 0, "rel": 0, "plan": 0, "bud": 0, "sat": 0,
+                 "spent": 0}
+    )  # fmt: skip
+    quiet: list[QuietRelationship] = []
+    budgets: list[BudgetRow] = []
+    relation_provinces: set[str] = set()
+    active_now = dormant_now = 0
+    for r in chains:
+        p = per[r.province] if r.established else None
+        if p is None:
+            continue
+        if r.in_force_on(snapshot):
+            p["rel"] += 1
+            relation_provinces.add(r.province)
+        in_force, no_data, partner, n = year_stats(r)
+        planned = [plans[m.reference] for m in r.members if m.reference in plans]
+        planned_satang = sum(s for s, _ in planned) if planned else None
+        spent_all = sum(activity.get(m.reference, (0, 0, 0))[2] for m in r.members)
+        activities = sum(activity.get(m.reference, (0, 0, 0))[0] for m in r.members)
+        current = r.current
+        assert current is not None
+        if planned or spent_all:
+            budgets.append(
+                BudgetRow(
+                    current.reference,
+                    r.province,
+                    current.partner_name,
+                    current.partner_country,
+                    _thb(planned_satang) if planned_satang is not None else None,
+                    _thb(spent_all),
+                    activities,
+                )
+            )
+        p["spent"] += spent_all
+        p["sat"] += planned_satang or 0
+        p["nd"] += no_data
+        if in_force:
+            p["n"] += 1
+            p["a"] += partner
+            p["wp"] += bool(n) and not partner
+            if planned:
+                p["plan"] += 1
+                p["bud"] += bool(planned_satang)
+            if not partner:
+                spec = current.definition.state(current.state)
+                quiet.append(
+                    QuietRelationship(
+                        current.reference, r.province, current.partner_name,
+                        current.partner_country, current.state, spec.label.th, spec.label.en,
+                        bool(n),
+                    )
+                )  # fmt: skip
+        if current.counts_as("active"):
+            active_now += 1
+        elif current.counts_as("dormant"):
+            dormant_now += 1
+    this_year = ActivityYear(
+        fiscal_year,
+        sum(v["n"] for v in per.values()),
+        sum(v["a"] for v in per.values()),
+        sum(v["nd"] for v in per.values()),
+    )
+    activity_years.append(this_year)
+    quiet.sort(key=lambda q: (q.province, q.reference))
+    budgets.sort(key=lambda b: (b.province, b.reference))
+
+    # 3. mechanisms; 8. yearly reports
+    current_mechanisms = {
+        code for code, day in mechanisms.items() if dt.date.fromisoformat(day) <= snapshot
+    }
+    reports: dict[str, tuple[str, str, bool, bool]] = {}
+    for reference, procedure, version, state in report_rows:
+        parsed = parse_report_reference(reference)
+        if parsed is None or parsed[0] != fiscal_year:
+            continue
+        d = _definition(procedure, version)
+        spec = d.state(state)
+        meanings = _meanings(procedure, version).get(state, frozenset())
+        reports[parsed[1]] = (
+            spec.label.th,
+            spec.label.en,
+            "reported" in meanings,
+            "accepted" in meanings,
+        )
+    ministry_value = (
+        MinistryValue(
+            ministry.order_no,
+            dt.date.fromisoformat(ministry.order_date),
+            ministry.chair,
+            tuple(ministry.agencies),
+            dt.date.fromisoformat(ministry.order_date) <= snapshot,
+        )
+        if ministry is not None
+        else None
+    )
+
     provinces: list[ProvinceRow] = []
+    codes = sorted(
+        {c for c, v in per.items() if v["n"] or v["nd"] or v["rel"] or v["spent"]}
+        | set(mechanisms)
+        | set(reports)
+    )
     for code in codes:
-        n, a = activity_by_province.get(code, (0, 0))
-        plans, budgets, satang = plans_by_province.get(code, (0, 0, 0))
+        v = per[code]
         th, en = PROVINCES.get(code, (code, code))
+        report = reports.get(code, ("", "", False, False))
         provinces.append(
             ProvinceRow(
-                code, th, en, n, a, a / n if n else None, code in mechanisms, plans, budgets,
-                _thb(satang),
+                province=code,
+                name_th=th,
+                name_en=en,
+                in_force=v["n"],
+                with_activity=v["a"],
+                activity_share=v["a"] / v["n"] if v["n"] else None,
+                mechanism=code in current_mechanisms,
+                with_plan=v["plan"],
+                with_budget=v["bud"],
+                budget_thb=_thb(v["sat"]),
+                no_data=v["nd"],
+                without_partner=v["wp"],
+                relations=v["rel"],
+                spent_thb=_thb(v["spent"]),
+                report_th=report[0],
+                report_en=report[1],
+                reported=report[2],
+                accepted=report[3],
             )
-        )  # fmt: skip
+        )
+    in_relations = sorted(relation_provinces)
+
+    # 7. time in state
     labels: dict[str, tuple[int, str, str]] = {}
     for loaded in load_all():
         for i, spec in enumerate(loaded.definition.states):
@@ -224,25 +628,109 @@ def compute_kpis(
         median, p90 = median_and_p90(durations[state])
         _, th, en = labels.get(state, (999, state, state))
         times.append(StateTime(state, th, en, len(durations[state]), median, p90))
-    overdue.sort(key=lambda o: (-(o.days - o.expected_days), o.reference))
+
+    notes = _notes(chains, unknown_year, approximate, this_year)
+    active_years.append(ActiveYear(fiscal_year, active_now, dormant_now, as_of))
     return KpiReport(
         fiscal_year=fiscal_year,
         as_of=as_of,
         province=province,
         years=tuple(years),
-        in_force=sum(n for n, _ in activity_by_province.values()),
-        with_activity=sum(a for _, a in activity_by_province.values()),
+        in_force=this_year.in_force,
+        with_activity=this_year.with_partner,
         provinces=tuple(provinces),
-        quiet=tuple(QuietRelationship(*row) for row in quiet_rows),
-        mechanism_provinces=mechanisms,
-        with_plan=sum(p for p, _, _ in plans_by_province.values()),
-        with_budget=sum(b for _, b, _ in plans_by_province.values()),
-        budget_thb=_thb(sum(s for _, _, s in plans_by_province.values())),
-        active_now=int(now_counts.get("active", 0)),
-        dormant_now=int(now_counts.get("dormant", 0)),
+        quiet=tuple(quiet),
+        mechanism_provinces=tuple(c for c in in_relations if c in current_mechanisms),
+        with_plan=sum(p.with_plan for p in provinces),
+        with_budget=sum(p.with_budget for p in provinces),
+        budget_thb=sum((p.budget_thb for p in provinces), Decimal("0.00")),
+        active_now=active_now,
+        dormant_now=dormant_now,
         compliance=Compliance(
             int(docs.get("complete", 0)), int(docs.get("missing", 0)), int(docs.get("unknown", 0))
         ),
         time_in_state=tuple(times),
         overdue=tuple(overdue),
+        notes=notes,
+        unknown_year=unknown_year,
+        no_data=this_year.no_data,
+        without_partner=sum(p.without_partner for p in provinces),
+        activity_years=tuple(activity_years),
+        snapshot=snapshot,
+        relation_provinces=tuple(in_relations),
+        ministry_mechanism=ministry_value,
+        spent_thb=sum((p.spent_thb for p in provinces), Decimal("0.00")),
+        budgets=tuple(budgets),
+        active_years=tuple(active_years),
+        reported_provinces=tuple(c for c in in_relations if reports.get(c, ("", "", 0, 0))[2]),
+        accepted_provinces=tuple(c for c in in_relations if reports.get(c, ("", "", 0, 0))[3]),
+        state_names=tuple((k, th, en) for k, (_, th, en) in sorted(labels.items())),
     )
+
+
+def _notes(
+    chains: list[_Relationship], unknown: int, approximate: int, year: ActivityYear
+) -> tuple[Note, ...]:
+    notes: list[Note] = []
+    if approximate:
+        notes.append(
+            Note(
+                f"ความสัมพันธ์ {approximate} รายการทราบวันที่ลงนามเพียงเดือนหรือปี: "
+                "นับในปีงบประมาณของวันแรกของช่วงนั้น (ตัวเลขข้อ 1 เป็นค่าประมาณ)",
+                f"{approximate} relationship(s) dated only to the month or year are counted in "
+                "the fiscal year of the period's first day (figures in 1 are approximate)",
+            )
+        )
+    if unknown:
+        notes.append(
+            Note(
+                f'ความสัมพันธ์ {unknown} รายการไม่ทราบวันที่ลงนาม: นับใน "ไม่ทราบปี" '
+                "และนับว่ามีผลตั้งแต่วันที่เข้าสู่ระบบ",
+                f"{unknown} relationship(s) with an unknown signing date are counted in 'year "
+                "unknown' and as existing from the day they entered the system",
+            )
+        )
+    linked = sum(len(c.members) - 1 for c in chains if len(c.members) > 1)
+    if linked:
+        notes.append(
+            Note(
+                f"เอกสาร {linked} ฉบับที่ลงนามแทนฉบับก่อนหน้า (เช่น บันทึกความเข้าใจต่อจากหนังสือแสดงเจตจำนง) "
+                "นับรวมเป็นความสัมพันธ์เดียวกับฉบับแรก",
+                f"{linked} instrument(s) that replaced an earlier one (e.g. an MOU after a "
+                "letter of intent) are counted with it, as one relationship",
+            )
+        )
+    if year.no_data:
+        notes.append(
+            Note(
+                f"ความสัมพันธ์ {year.no_data} รายการเข้าสู่ระบบหลังวันเริ่มปีงบประมาณ {year.fiscal_year}: "
+                "ไม่มีข้อมูลกิจกรรมของปีนั้น (ไม่นับในตัวหาร)",
+                f"{year.no_data} relationship(s) entered the system after FY {year.fiscal_year} "
+                "began: no data on their activities that year (not counted in the share)",
+            )
+        )
+    return tuple(notes)
+
+
+def _overdue(conn: Connection, scoped: Any, as_of: dt.date) -> list[Overdue]:
+    """Open cases past their step's expected days on *as_of*, most overdue first."""
+    overdue: list[Overdue] = []
+    for reference, prov, state, since_text, procedure, version in conn.execute(
+        select(
+            CaseRow.reference,
+            CaseRow.province,
+            CaseRow.state,
+            CaseRow.state_since,
+            CaseRow.procedure,
+            CaseRow.version,
+        ).where(scoped(CaseRow.province))
+    ):
+        spec = _definition(procedure, version).state(state)
+        if spec.final or spec.expected_days is None:
+            continue
+        since = local_date(parse_utc(since_text))
+        days = (as_of - since).days
+        if days > spec.expected_days:
+            overdue.append(Overdue(reference, prov, state, since, days, spec.expected_days))
+    overdue.sort(key=lambda o: (-(o.days - o.expected_days), o.reference))
+    return overdue

@@ -3,7 +3,7 @@
 What a record changes is decided by the pure ``workflow.effects.project``; the use case that
 appends the record calls it and hands the result to ``SqlAlchemyFactsRepository.save``, in the same
 transaction, so the sweep and the indicators read small indexed tables that commit or roll back
-with the log. ``rebuild`` replays the whole log through the same function (the 0002 migration, and
+with the log. ``rebuild`` replays the whole log through the same function (the 0005 migration, and
 a test that compares a rebuilt database with a live one). Dates are ISO text, which compares
 correctly as strings on SQLite and PostgreSQL.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -50,6 +51,11 @@ def facts_value(row: Any) -> CaseFacts:
         follow_up_since=_day(row.follow_up_since),
         ended_on=_day(row.ended_on),
         imported_sha256=row.imported_sha256,
+        established_precision=row.established_precision,
+        entered_on=_day(row.entered_on),
+        supersedes=row.supersedes,
+        superseded_by=row.superseded_by,
+        relationship=row.relationship,
     )
 
 
@@ -66,6 +72,11 @@ def _facts_columns(facts: CaseFacts) -> dict[str, Any]:
         "follow_up_since": _iso(facts.follow_up_since),
         "ended_on": _iso(facts.ended_on),
         "imported_sha256": facts.imported_sha256,
+        "established_precision": facts.established_precision,
+        "entered_on": _iso(facts.entered_on),
+        "supersedes": facts.supersedes,
+        "superseded_by": facts.superseded_by,
+        "relationship": facts.relationship,
     }
 
 
@@ -74,11 +85,18 @@ def _satang(amount: Decimal | None) -> int | None:
 
 
 def write(execute: _Execute, projected: Projected) -> None:
-    """The statements one projection needs: facts, the span it closes, its move, its activity."""
+    """The statements one projection needs: facts, the span it closes, its move, its activity;
+    a new instrument that replaces another marks that one ``superseded_by`` it."""
     facts = projected.facts
     reference = facts.reference
     if projected.is_new:
         execute(insert(CaseFactsRow).values(case_reference=reference, **_facts_columns(facts)))
+        if facts.supersedes:
+            execute(
+                update(CaseFactsRow)
+                .where(CaseFactsRow.case_reference == facts.supersedes)
+                .values(superseded_by=reference)
+            )
     else:
         execute(
             update(CaseFactsRow)
@@ -189,6 +207,9 @@ def rebuild(conn: Connection) -> int:
             continue
         write(conn.execute, projected)
         facts[reference] = projected.facts
+        replaced = projected.facts.supersedes
+        if projected.is_new and replaced and replaced in facts:
+            facts[replaced] = replace(facts[replaced], superseded_by=reference)
         if projected.move.opens_span:
             spans[reference] = record.occurred_at
     return count

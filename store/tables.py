@@ -12,6 +12,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -149,6 +150,16 @@ class CaseFactsRow(Base):
     follow_up_since: Mapped[str | None] = mapped_column(String(10))
     ended_on: Mapped[str | None] = mapped_column(String(10))
     imported_sha256: Mapped[str | None] = mapped_column(String(64))
+    #: How precisely the first signing is known (day, month, year, unknown); NULL: not signed.
+    established_precision: Mapped[str | None] = mapped_column(String(8))
+    #: The day the case entered the system (opened or imported): data exists from then on.
+    entered_on: Mapped[str | None] = mapped_column(String(10))
+    #: The instrument this one replaces (an MOU replacing a letter of intent), and the reverse.
+    supersedes: Mapped[str | None] = mapped_column(String(32))
+    superseded_by: Mapped[str | None] = mapped_column(String(32))
+    #: The first instrument of the chain this one belongs to (itself when it replaces none):
+    #: instruments linked by ``supersedes`` are one relationship for the indicators.
+    relationship: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class MoveRow(Base):
@@ -174,6 +185,17 @@ class MoveRow(Base):
     __table_args__ = (
         Index("ix_moves_fy_province", "fiscal_year", "province"),
         Index("ix_moves_ended", "ended_fy", "dest"),
+        # The spans of states, read by the active-share trend from the index alone (0005); a
+        # query uses it when it says ``opens_span = true()`` in so many words.
+        Index(
+            "ix_moves_spans",
+            "dest",
+            "case_reference",
+            "occurred_at",
+            "ended_at",
+            sqlite_where=text("opens_span = 1"),
+            postgresql_where=text("opens_span"),
+        ),
     )
 
 
@@ -193,7 +215,17 @@ class ActivityRow(Base):
     budget_satang: Mapped[int | None] = mapped_column(Integer)
     evidence_count: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_activities_fy_case", "fiscal_year", "case_reference"),)
+    __table_args__ = (
+        Index("ix_activities_fy_case", "fiscal_year", "case_reference"),
+        # The indicators read a span of years from the index alone (0005).
+        Index(
+            "ix_activities_fy_cover",
+            "fiscal_year",
+            "case_reference",
+            "partner_participated",
+            "budget_satang",
+        ),
+    )
 
 
 class PlanRow(Base):
@@ -226,6 +258,23 @@ class MechanismRow(Base):
     order_no: Mapped[str] = mapped_column(Text)
     order_date: Mapped[str] = mapped_column(String(10))
     chair: Mapped[str] = mapped_column(Text)
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    document_name: Mapped[str | None] = mapped_column(Text)
+    set_at: Mapped[str] = mapped_column(String(32))
+    set_by: Mapped[str] = mapped_column(String(64))
+    audit_seq: Mapped[int] = mapped_column(Integer)
+
+
+class MinistryMechanismRow(Base):
+    """The ministry's mechanism with related agencies (the latest order; history in the log)."""
+
+    __tablename__ = "ministry_mechanisms"
+    #: ``ministry``: one row, the mechanism in force.
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    order_no: Mapped[str] = mapped_column(Text)
+    order_date: Mapped[str] = mapped_column(String(10))
+    chair: Mapped[str] = mapped_column(Text)
+    agencies: Mapped[list[str]] = mapped_column(JSON)
     document_sha256: Mapped[str | None] = mapped_column(String(64))
     document_name: Mapped[str | None] = mapped_column(Text)
     set_at: Mapped[str] = mapped_column(String(32))

@@ -17,6 +17,13 @@ Conventions, each documented because the indicators depend on them:
 * ``established_on`` is the first signing and is never overwritten (a renewal is not a new
   relationship); ``signed_on`` and ``expires_on`` follow the latest signing, so a renewal starts a
   new term;
+* a register's date may be partial: ``established_on`` is then the first day of the month or year
+  given and ``established_precision`` says which (``unknown``: signed, date unknown); a term's end
+  (``expires_on``) is computed only from an exact day, otherwise the term is *uncertain*;
+* ``entered_on`` is the day the case entered the system: before it there is no data;
+* an instrument that replaces another (``supersedes``: an MOU after a letter of intent) belongs to
+  the replaced one's ``relationship`` (the chain's first instrument); the replaced one is marked
+  ``superseded_by`` when the replacing record is saved;
 * ``follow_up_since`` is when the case last entered a ``follow_up`` state from outside one, or was
   imported into one: the dormancy clock starts no earlier than that;
 * ``ended_on`` is when a relationship stopped being in force, on entering an ``ended`` state: the
@@ -58,6 +65,26 @@ class CaseFacts:
     follow_up_since: dt.date | None = None
     ended_on: dt.date | None = None
     imported_sha256: str | None = None
+    #: How precisely the first signing is known: ``day``, ``month``, ``year``, ``unknown`` (an
+    #: imported relationship known to be signed, date unknown); ``None``: not signed.
+    established_precision: str | None = None
+    #: The day the case entered the system (opened or imported): no data exists before it.
+    entered_on: dt.date | None = None
+    #: The instrument this one replaces, and the one that replaced this one.
+    supersedes: str | None = None
+    superseded_by: str | None = None
+    #: The first instrument of the chain this one belongs to (itself when it replaces none).
+    relationship: str | None = None
+
+    @property
+    def established(self) -> bool:
+        """Whether the relationship has been signed (its date may still be unknown)."""
+        return self.established_precision is not None
+
+    @property
+    def term_uncertain(self) -> bool:
+        """A term was recorded but its end cannot be computed: the signing day is not known."""
+        return self.term_years is not None and self.expires_on is None
 
 
 @dataclass(frozen=True)
@@ -136,10 +163,12 @@ def _establish(facts: CaseFacts, record: AuditRecord, _day: dt.date) -> tuple[Ca
     signed = dt.date.fromisoformat(str(record.fields["signed_on"]))
     term = record.fields.get("term_years")
     years = int(term) if term not in (None, "") else None
+    first = not facts.established  # a renewal keeps the first signing, even an unknown one
     return (
         replace(
             facts,
-            established_on=facts.established_on or signed,
+            established_on=signed if first else facts.established_on,
+            established_precision="day" if first else facts.established_precision,
             signed_on=signed,
             signed_precision="day",
             term_years=years,
@@ -213,6 +242,9 @@ EFFECTS: dict[str, EffectSpec] = {
     "expire": EffectSpec((), (), _expire),
     #: Fired by the sweep after ``dormancy_fiscal_years`` closed fiscal years without activity.
     "go_dormant": EffectSpec((), (), _no_facts),
+    #: Submitting a yearly report: the report, built from the province's data, is the document
+    #: the step records (``workflow.monitoring`` builds it; the read models do not change).
+    "yearly_report": EffectSpec(("report",), ("issues",), _no_facts),
 }
 
 
@@ -321,9 +353,11 @@ def project(
     )  # fmt: skip
 
     after = before
+    if is_new:
+        after = replace(after, entered_on=day, relationship=reference)
     activity: Activity | None = None
     if kind == "import":
-        after = _imported(before, record, definition, day)
+        after = _imported(after, record, definition, day)
     else:
         if definition.counts_as(dest, "follow_up") and not definition.counts_as(
             source, "follow_up"
@@ -340,16 +374,36 @@ def project(
 def _imported(
     facts: CaseFacts, record: AuditRecord, definition: ProcedureDefinition, day: dt.date
 ) -> CaseFacts:
+    """An imported relationship: its signing as precisely as the register knew it (a partial
+    date is kept as its first day and its precision; the term's end is computed only from an
+    exact day), the chain of instruments it belongs to, and when it entered the system."""
     fields = record.fields
     signed_text = fields.get("signed_on_date")
     signed = dt.date.fromisoformat(str(signed_text)) if signed_text else None
     facts = replace(facts, imported_sha256=fields.get("file_sha256"))
     if signed is not None:
+        precision = str(fields.get("signed_on_precision") or "day")
         facts = replace(
             facts,
             established_on=signed,
+            established_precision=precision,
             signed_on=signed,
-            signed_precision=fields.get("signed_on_precision"),
+            signed_precision=precision,
+        )
+    elif definition.counts_as(record.dest, "established"):
+        facts = replace(facts, established_precision="unknown")
+    term = fields.get("term_years")
+    if term not in (None, ""):
+        years = int(term)
+        exact = signed is not None and facts.signed_precision == "day"
+        expires = add_years(signed, years) if signed is not None and exact else None
+        facts = replace(facts, term_years=years, expires_on=expires)
+    supersedes = fields.get("supersedes")
+    if supersedes:
+        facts = replace(
+            facts,
+            supersedes=str(supersedes),
+            relationship=str(fields.get("relationship") or supersedes),
         )
     if definition.counts_as(record.dest, "follow_up"):
         facts = replace(facts, follow_up_since=day)

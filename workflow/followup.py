@@ -24,11 +24,12 @@ from states import ProcedureDefinition, load_all, nfc
 from states.reference import PROVINCES
 from workflow.authorization import access_for, authorize, national_access, recorded_refusals
 from workflow.catalog import engine_for_case
-from workflow.effects import Activity, CaseFacts
+from workflow.effects import Activity, CaseFacts, add_years
 from workflow.errors import InvalidInput, TransitionNotAllowed
 from workflow.fields import MAX_NAME, MAX_NOTE, check_length
 from workflow.fields import parse_amount as parse_field_amount
 from workflow.model import Actor, AuditDraft, AuditRecord, Case
+from workflow.partial_dates import PartialDate
 from workflow.ports import UnitOfWork
 from workflow.services import find_case, fire_and_record, system_actor
 from workflow.thaidate import fiscal_year_be, fiscal_year_bounds, local_date
@@ -96,12 +97,28 @@ class Overdue:
 
 
 @dataclass(frozen=True)
+class UncertainTerm:
+    """A relationship whose recorded term may have ended, but whose signing day is not known
+    (a month, a year, or nothing): the sweep never expires it, it asks for the date instead."""
+
+    reference: str
+    province: str
+    signed: str
+    term_years: int
+    #: The first and last day the term can end (``None``: the signing date is unknown).
+    earliest_end: dt.date | None
+    latest_end: dt.date | None
+
+
+@dataclass(frozen=True)
 class SweepReport:
     """What one sweep did and found."""
 
     as_of: dt.date
     fired: tuple[SweepAction, ...]
     overdue: tuple[Overdue, ...]
+    #: Terms that may have ended but cannot be computed: to complete, never expired.
+    uncertain: tuple[UncertainTerm, ...] = ()
 
 
 # ---------------------------------------------------------------------- documents
@@ -397,6 +414,11 @@ def sweep(
     earlier than its previous event (the clock is nudged one microsecond past it if needed).
     Idempotent: a case the sweep moved is no longer in the state the rule looks at, so a second
     run the same day fires nothing. One transaction: all the day's moves or none.
+
+    An instrument replaced by another (``superseded_by``: a letter of intent followed by an MOU)
+    is no longer followed on its own and is left alone. A term whose end cannot be computed (the
+    signing is known only to the month or year, or not at all) is never expired: the case is
+    listed in ``uncertain`` once the term may have ended.
     """
     today = local_date(now)
     if as_of > today:
@@ -409,13 +431,18 @@ def sweep(
         {s for x in load_all() for s in x.definition.states_counting_as("follow_up")}
     )
     fired: list[SweepAction] = []
+    uncertain: list[UncertainTerm] = []
     with uow:
         uow.lock()
         due: list[tuple[Case, str, str]] = []
         for case, facts in uow.followup.cases_with_facts(following):
             definition = engine_for_case(case).definition
-            if not definition.counts_as(case.state, "follow_up"):
+            if not definition.counts_as(case.state, "follow_up") or facts.superseded_by:
                 continue
+            if facts.term_uncertain:
+                found = uncertain_term(facts, as_of)
+                if found is not None:
+                    uncertain.append(found)
             expire = _sweep_step(definition, case, "expire")
             rule = expiry_rule(facts, as_of) if expire else None
             if expire and rule is not None:
@@ -446,7 +473,23 @@ def sweep(
             )
         overdue = _overdue(uow.cases.list(), as_of)
         uow.commit()
-    return SweepReport(as_of, tuple(fired), tuple(overdue))
+    return SweepReport(as_of, tuple(fired), tuple(overdue), tuple(uncertain))
+
+
+def uncertain_term(facts: CaseFacts, as_of: dt.date) -> UncertainTerm | None:
+    """The case's term, when it may have ended by *as_of* but cannot be computed."""
+    if not facts.term_uncertain or facts.term_years is None:
+        return None
+    signed = PartialDate.of(facts.signed_on, facts.signed_precision)
+    years = facts.term_years
+    earliest = add_years(signed.first, years) if signed.first else None
+    last = signed.last
+    latest = add_years(last, years) if last else None
+    if earliest is not None and earliest > as_of:
+        return None
+    return UncertainTerm(
+        facts.reference, facts.province, signed.text("en"), years, earliest, latest
+    )
 
 
 def _sweep_step(definition: ProcedureDefinition, case: Case, effect: str) -> str | None:

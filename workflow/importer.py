@@ -1,29 +1,50 @@
 """Importing the relationships that already exist, from the ministry's list as CSV.
 
+Real registers are kept in Excel by provinces and news clippings, so the file is read as it comes:
+
+* **Encoding**: UTF-8 with or without a BOM, UTF-16 with a BOM (Excel's "Unicode text"), or Thai
+  Windows-874/TIS-620 (Excel's "CSV" on a Thai Windows), told apart from one another; or the one
+  named with ``encoding``. A file that is none of these is refused with one line saying how to
+  save it ("CSV UTF-8").
+* **Layout**: the delimiter is a comma, a semicolon or a tab (whichever the header uses); LF or
+  CRLF line ends; columns in any order; columns other than those below are ignored.
+* **Size**: at most ``MAX_FILE_BYTES``; a field longer than ``MAX_FIELD_CHARS`` is refused,
+  naming its line and column (a file that is not a register at all is named at its first line).
+
 Columns: province, partner_name, partner_country, partner_level, instrument, label, signed_on,
-status, source. UTF-8 with or without a BOM, LF or CRLF line ends. A province may be its ISO
-3166-2:TH code, its English or Thai name, or a common spelling (``states.aliases``); a date may be
-YYYY-MM-DD, YYYY-MM or YYYY, in C.E. or B.E. (a year of 2400 or more is B.E.), or empty for a
-relationship not yet signed; the status is a state id of the procedure.
+status, source; optionally ``supersedes`` and ``term_years``. A province may be its ISO
+3166-2:TH code, its English or Thai name, or a common spelling (``states.aliases``). ``signed_on``
+may be a day, a month or a year in any form of ``workflow.partial_dates`` (``30/11/2566``,
+``2561``, ``พ.ย. 2566``, Thai digits, C.E. or B.E.), or empty when unknown, even for a signed
+relationship: it is then counted as established in "year unknown" and listed by ``report
+data-quality``. A relationship not yet signed has no date. The status is a state of the
+procedure, by id or by its Thai or English label. ``partner_level`` may be empty (to complete).
+
+``supersedes`` links an instrument to the one it replaces (an MOU after a letter of intent with
+the same partner): a case reference (``SC-2567-0003``), ``line N`` of this file, or an instrument
+with an optional date (``LOI`` or ``LOI 2024-03-31``) of the same province, partner and country,
+in this file or already imported. The indicators count the two as one relationship.
 
 All or nothing: every bad row is reported (line, column, reason) and nothing is written. Each
 imported case is created directly in its state with one ``import`` audit event naming the file's
 SHA-256 and the row's source. Identity, so that importing the same file again creates nothing:
 province + partner name (NFC, casefolded, spaces collapsed) + country + instrument + signing
-date (the first day of the period given).
+date (the first day of the period given; empty when unknown).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from states import DEFAULT_PROCEDURE, nfc
+from states import DEFAULT_PROCEDURE, ProcedureDefinition, nfc
 from states.aliases import resolve_province
 from states.reference import COUNTRIES
 from workflow.authorization import access_for, authorize, recorded_refusals
@@ -31,8 +52,10 @@ from workflow.catalog import engine_in_force
 from workflow.errors import InvalidInput
 from workflow.followup import FollowupUnitOfWork
 from workflow.model import Actor, NewCase
+from workflow.partial_dates import PartialDate, normalise_digits, parse_partial
+from workflow.ports import RegisterRow
 from workflow.services import INSTRUMENTS, LABELS, create_case
-from workflow.thaidate import local_date, to_buddhist_era, to_common_era
+from workflow.thaidate import local_date, to_buddhist_era
 
 COLUMNS = (
     "province",
@@ -45,7 +68,17 @@ COLUMNS = (
     "status",
     "source",
 )
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+OPTIONAL_COLUMNS = ("supersedes", "term_years")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FIELD_CHARS = 2000
+SAVE_HINT = (
+    "in Excel choose Save As → 'CSV UTF-8 (Comma delimited) (*.csv)', or name the file's "
+    "encoding with --encoding"
+)
+_REFERENCE = re.compile(r"^[A-Z]{2}-\d{4}-\d{3,}$")
+_LINE = re.compile(r"^(?:line|บรรทัด(?:ที่)?)\s*(\d+)$", re.IGNORECASE)
+#: Thai vowel and tone marks that are written over or under a preceding Thai letter.
+_THAI_MARKS = frozenset(chr(c) for c in (0x0E31, *range(0x0E34, 0x0E3B), *range(0x0E47, 0x0E4F)))
 
 
 @dataclass(frozen=True)
@@ -83,9 +116,12 @@ class ImportRow:
     label: str
     signed_text: str
     signed_on: dt.date | None
+    #: ``day``, ``month`` or ``year``; ``None`` when the date is unknown.
     signed_precision: str | None
     status: str
     source: str
+    supersedes: str = ""
+    term_years: int | None = None
 
     @property
     def identity(self) -> str:
@@ -98,6 +134,11 @@ class ImportRow:
             self.signed_on.isoformat() if self.signed_on else None,
         )
 
+    @property
+    def party_key(self) -> tuple[str, str, str]:
+        """Province, partner name key and country: what two instruments of one pair share."""
+        return (self.province, _name_key(self.partner_name), self.partner_country)
+
 
 @dataclass(frozen=True)
 class ImportResult:
@@ -109,35 +150,34 @@ class ImportResult:
     skipped: tuple[int, ...]
     dry_run: bool
     references: tuple[str, ...] = field(default=())
+    #: The encoding the file was read in.
+    encoding: str = "utf-8"
+    #: (line, what it replaces): an instrument linked to the one it supersedes.
+    linked: tuple[tuple[int, str], ...] = field(default=())
+
+
+def _name_key(name: str) -> str:
+    return " ".join(nfc(name).casefold().split())
 
 
 def identity_key(
     province: str, partner_name: str, country: str, instrument: str, signed_on: str | None
 ) -> str:
     """Province | NFC-casefolded name with spaces collapsed | country | instrument | date."""
-    name = " ".join(nfc(partner_name).casefold().split())
+    name = _name_key(partner_name)
     return "|".join((province, name, country.upper(), instrument.casefold(), signed_on or ""))
 
 
 def parse_partial_date(text: str) -> tuple[dt.date, str]:
-    """YYYY-MM-DD, YYYY-MM or YYYY (B.E. when the year is 2400 or more) → first day, precision."""
-    m = _PARTIAL_DATE.match(text.strip())
-    if not m:
-        raise ValueError(f"'{text}' is not YYYY-MM-DD, YYYY-MM or YYYY")
-    year = int(m.group(1))
-    if year >= 2400:
-        year = to_common_era(year)
-    month = int(m.group(2)) if m.group(2) else 1
-    day = int(m.group(3)) if m.group(3) else 1
-    precision = "day" if m.group(3) else "month" if m.group(2) else "year"
-    try:
-        return dt.date(year, month, day), precision
-    except ValueError as exc:
-        raise ValueError(f"'{text}' is not a real date ({exc})") from None
+    """A known date in any accepted form → (first day of the period, precision)."""
+    parsed = parse_partial(text)
+    if parsed.first is None:
+        raise ValueError("no date given")
+    return parsed.first, parsed.precision
 
 
 def format_partial_date(day: dt.date, precision: str, buddhist: bool = False) -> str:
-    """The inverse of ``parse_partial_date`` for a first-of-period date."""
+    """The ISO-order text ``parse_partial_date`` reads back (YYYY-MM-DD, YYYY-MM or YYYY)."""
     year = to_buddhist_era(day.year) if buddhist else day.year
     if precision == "year":
         return f"{year:04d}"
@@ -146,32 +186,188 @@ def format_partial_date(day: dt.date, precision: str, buddhist: bool = False) ->
     return f"{year:04d}-{day.month:02d}-{day.day:02d}"
 
 
-def parse_csv(data: bytes, today: dt.date, procedure: str = DEFAULT_PROCEDURE) -> list[ImportRow]:
-    """Every row checked; raises ``ImportRejected`` listing all problems at once."""
+# ---------------------------------------------------------------------- reading the file
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _plausible_thai(text: str) -> bool:
+    """Whether text decoded as Windows-874 reads as Thai: it has Thai letters, and every vowel or
+    tone mark sits on a Thai letter (Latin-1 or Vietnamese bytes misread as Thai do not)."""
+    if not any("\u0e01" <= c <= "\u0e2e" for c in text):
+        return False
+    return all(
+        c not in _THAI_MARKS or (i > 0 and "\u0e01" <= text[i - 1] <= "\u0e4e")
+        for i, c in enumerate(text)
+    )
+
+
+def decode_register(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """The file's text and the encoding it was read in; a refusal says how to save it."""
+    if encoding:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            raise InvalidInput(f"unknown encoding '{encoding}' (e.g. utf-8, cp874)") from None
+        if name == "utf-8" and data.startswith(codecs.BOM_UTF8):
+            name = "utf-8-sig"
+        try:
+            return data.decode(name), name
+        except UnicodeDecodeError as exc:
+            raise ImportRejected(
+                [
+                    RowProblem(
+                        _line_of(data, exc.start),
+                        "file",
+                        f"not {encoding} (byte 0x{data[exc.start]:02x}); {SAVE_HINT}",
+                    )
+                ]
+            ) from None
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            line = _line_of(data, exc.start)
+            raise ImportRejected(
+                [RowProblem(line, "file", f"marked UTF-8 but is not; {SAVE_HINT}")]
+            ) from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise ImportRejected(
+                [RowProblem(1, "file", f"marked UTF-16 but is not; {SAVE_HINT}")]
+            ) from None
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
-        raise ImportRejected([RowProblem(1, "file", f"not UTF-8 ({exc.reason})")]) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+        first_bad = exc.start
+    try:
+        text = data.decode("cp874")
+    except UnicodeDecodeError:
+        text = ""
+    if text and _plausible_thai(text):
+        return text, "cp874"
+    line = _line_of(data, first_bad)
+    raise ImportRejected(
+        [
+            RowProblem(
+                line,
+                "file",
+                f"neither UTF-8 nor Thai Windows-874/TIS-620 (byte 0x{data[first_bad]:02x}); "
+                f"{SAVE_HINT}",
+            )
+        ]
+    )
+
+
+def _delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+@dataclass(frozen=True)
+class _Record:
+    line: int
+    values: dict[str, str]
+    extra: bool
+
+
+def _records(text: str, problems: list[RowProblem]) -> Iterator[_Record | list[str]]:
+    """The header (a list), then each record; a CSV error ends the file with one problem."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    header: list[str] | None = None
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = reader.line_num
+            reason = str(exc)
+            if "field larger than field limit" in reason:
+                reason = (
+                    f"a field longer than {csv.field_size_limit():,} characters (at most "
+                    f"{MAX_FIELD_CHARS:,} are accepted): is this the register?"
+                )
+            problems.append(RowProblem(max(line, 1), "file", f"unreadable CSV: {reason}"))
+            return
+        if header is None:
+            header = [unicodedata.normalize("NFC", h).strip().casefold() for h in raw]
+            yield header
+            continue
+        values = {name: raw[i] if i < len(raw) else "" for i, name in enumerate(header)}
+        yield _Record(reader.line_num, values, len(raw) > len(header) and any(raw[len(header) :]))
+
+
+def _state_names(definition: ProcedureDefinition) -> dict[str, str]:
+    """A status as written (id, Thai or English label, casefolded) → state id."""
+    names: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for spec in definition.states:
+        for name in (spec.id, spec.label.th, spec.label.en):
+            key = nfc(name).casefold().strip()
+            if names.get(key, spec.id) != spec.id:
+                ambiguous.add(key)
+            names[key] = spec.id
+    for state in definition.states:  # an id always means its state
+        names[state.id.casefold()] = state.id
+    return {k: v for k, v in names.items() if k not in ambiguous or k == v.casefold()}
+
+
+def parse_csv(
+    data: bytes,
+    today: dt.date,
+    procedure: str = DEFAULT_PROCEDURE,
+    encoding: str | None = None,
+) -> list[ImportRow]:
+    """Every row checked; raises ``ImportRejected`` listing all problems at once."""
+    return _parse(data, today, procedure, encoding)[0]
+
+
+def _parse(
+    data: bytes, today: dt.date, procedure: str, encoding: str | None
+) -> tuple[list[ImportRow], str]:
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportRejected(
+            [
+                RowProblem(
+                    1, "file", f"{len(data):,} bytes, larger than the {MAX_FILE_BYTES:,} accepted"
+                )
+            ]
+        )
+    text, used = decode_register(data, encoding)
+    problems: list[RowProblem] = []
+    records = _records(text, problems)
+    header = next(records, None)
+    if not isinstance(header, list):
+        raise ImportRejected(problems or [RowProblem(1, "header", "the file is empty")])
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise ImportRejected([RowProblem(1, "header", f"missing column(s) {', '.join(missing)}")])
-    reader.fieldnames = header
     definition = engine_in_force(procedure, None, today).definition
-    states = {s.id for s in definition.states}
-    #: States a relationship reaches only after signing: an import in one of them needs a date.
+    states = _state_names(definition)
+    #: States a relationship reaches only after signing.
     signed_states = definition.states_counting_as("established")
     rows: list[ImportRow] = []
-    problems: list[RowProblem] = []
     seen: dict[str, int] = {}
-    for raw in reader:
-        line = reader.line_num
-        values = {k: nfc((v or "").strip()) for k, v in raw.items() if k is not None}
+    for record in records:
+        assert isinstance(record, _Record)
+        line = record.line
+        wanted = (*COLUMNS, *OPTIONAL_COLUMNS)
+        values = {k: nfc(v.strip()) for k, v in record.values.items() if k in wanted}
         if not any(values.values()):
             continue
-        if None in raw:
+        if record.extra:
             problems.append(RowProblem(line, "row", "more values than columns"))
+            continue
+        long = [c for c, v in values.items() if len(v) > MAX_FIELD_CHARS]
+        if long:
+            problems.extend(
+                RowProblem(line, c, f"longer than {MAX_FIELD_CHARS:,} characters") for c in long
+            )
             continue
         row, row_problems = _check_row(line, values, states, signed_states, today)
         problems.extend(row_problems)
@@ -182,11 +378,15 @@ def parse_csv(data: bytes, today: dt.date, procedure: str = DEFAULT_PROCEDURE) -
             rows.append(row)
     if problems:
         raise ImportRejected(problems)
-    return rows
+    return rows, used
 
 
 def _check_row(
-    line: int, v: dict[str, str], states: set[str], signed_states: frozenset[str], today: dt.date
+    line: int,
+    v: dict[str, str],
+    states: dict[str, str],
+    signed_states: frozenset[str],
+    today: dt.date,
 ) -> tuple[ImportRow | None, list[RowProblem]]:
     problems: list[RowProblem] = []
 
@@ -201,30 +401,35 @@ def _check_row(
     country = v["partner_country"].upper()
     if country not in COUNTRIES:
         bad("partner_country", f"unknown country '{v['partner_country']}' (ISO 3166-1 alpha-2)")
-    if not v["partner_level"]:
-        bad("partner_level", "empty")
     instrument = next((i for i in INSTRUMENTS if i.casefold() == v["instrument"].casefold()), None)
     if instrument is None:
         bad("instrument", f"'{v['instrument']}' is not one of {', '.join(INSTRUMENTS)}")
     label = next((lb for lb in LABELS if lb == v["label"].casefold()), None)
     if label is None:
         bad("label", f"'{v['label']}' is not one of {', '.join(LABELS)}")
-    signed_on: dt.date | None = None
-    precision: str | None = None
-    if v["signed_on"]:
-        try:
-            signed_on, precision = parse_partial_date(v["signed_on"])
-        except ValueError as exc:
-            bad("signed_on", str(exc))
+    signed = PartialDate.unknown()
+    try:
+        signed = parse_partial(v["signed_on"])
+    except ValueError as exc:
+        bad("signed_on", str(exc))
+    else:
+        if signed.first is not None and signed.first > today:
+            bad("signed_on", f"{v['signed_on']} is in the future")
+    status = states.get(v["status"].casefold())
+    if status is None:
+        bad("status", f"unknown status '{v['status']}' (a state of the procedure, id or name)")
+    elif signed.known and status not in signed_states:
+        bad("signed_on", f"status '{status}' is not signed yet: leave signed_on empty")
+    term: int | None = None
+    term_text = normalise_digits(v.get("term_years", ""))
+    if term_text:
+        if not term_text.isdigit() or not 1 <= int(term_text) <= 99:
+            bad("term_years", f"'{v['term_years']}' is not a number of years (1–99)")
         else:
-            if signed_on > today:
-                bad("signed_on", f"{v['signed_on']} is in the future")
-    status = v["status"]
-    if status not in states:
-        bad("status", f"unknown status '{status}' (a state id of the procedure)")
-    elif status in signed_states and not v["signed_on"]:
-        bad("signed_on", f"required for status '{status}'")
-    if problems or province is None or instrument is None or label is None:
+            term = int(term_text)
+            if status is not None and status not in signed_states:
+                bad("term_years", f"status '{status}' is not signed yet")
+    if problems or province is None or instrument is None or label is None or status is None:
         return None, problems
     return (
         ImportRow(
@@ -232,19 +437,169 @@ def _check_row(
             province=province,
             partner_name=" ".join(v["partner_name"].split()),
             partner_country=country,
-            partner_level=v["partner_level"],
+            partner_level=" ".join(v["partner_level"].split()),
             instrument=instrument,
             label=label,
             signed_text=v["signed_on"],
-            signed_on=signed_on,
-            signed_precision=precision,
+            signed_on=signed.first,
+            signed_precision=None if signed.first is None else signed.precision,
             status=status,
             source=v["source"],
+            supersedes=" ".join(v.get("supersedes", "").split()),
+            term_years=term,
         ),
         [],
     )
 
 
+# ---------------------------------------------------------------------- linking instruments
+@dataclass(frozen=True)
+class _Target:
+    """What a ``supersedes`` names: a row of this file or a case already imported."""
+
+    line: int | None = None
+    reference: str | None = None
+
+
+def _existing_key(r: RegisterRow) -> tuple[str, str, str]:
+    return (r.province, _name_key(r.partner_name), r.partner_country)
+
+
+def _existing_identity(r: RegisterRow) -> str:
+    return identity_key(
+        r.province, r.partner_name, r.partner_country, r.instrument, r.established_on
+    )
+
+
+def link_instruments(
+    rows: Sequence[ImportRow],
+    existing: Sequence[RegisterRow],
+    signed_states: frozenset[str],
+) -> dict[int, _Target]:
+    """Resolve every ``supersedes`` (line → what it replaces), refusing any that is not one
+    signed earlier instrument of the same province, partner and country, replaced once."""
+    by_line = {r.line: r for r in rows}
+    by_ref = {r.reference: r for r in existing}
+    present = {_existing_identity(r): r.reference for r in existing}
+    problems: list[RowProblem] = []
+    links: dict[int, _Target] = {}
+    for row in rows:
+        if not row.supersedes or row.identity in present:
+            continue  # an instrument imported before was linked then
+        target, reason = _resolve(row, rows, existing, by_line, by_ref, present)
+        if target is None:
+            problems.append(RowProblem(row.line, "supersedes", reason))
+            continue
+        if target.line is not None:
+            other = by_line[target.line]
+            if other.status not in signed_states:
+                reason = f"line {other.line} is not signed ('{other.status}')"
+        else:
+            case = by_ref[str(target.reference)]
+            if _existing_key(case) != row.party_key:
+                reason = f"{case.reference} is another province's or partner's relationship"
+            elif case.established_precision is None:
+                reason = f"{case.reference} is not signed"
+            elif case.superseded_by:
+                reason = f"{case.reference} is already replaced by {case.superseded_by}"
+        if reason:
+            problems.append(RowProblem(row.line, "supersedes", reason))
+            continue
+        links[row.line] = target
+    replaced_by: dict[object, int] = {}
+    for line, target in sorted(links.items()):
+        key = target.line if target.line is not None else target.reference
+        first = replaced_by.setdefault(key, line)
+        if first != line:
+            problems.append(
+                RowProblem(line, "supersedes", f"line {first} already replaces the same one")
+            )
+    for line in sorted(links):  # a chain that comes back to itself is no chain
+        seen = {line}
+        target = links.get(line)
+        while target is not None and target.line is not None:
+            if target.line in seen:
+                problems.append(RowProblem(line, "supersedes", "the links form a circle"))
+                break
+            seen.add(target.line)
+            target = links.get(target.line)
+    if problems:
+        raise ImportRejected(sorted(problems, key=lambda p: p.line))
+    return links
+
+
+def _resolve(
+    row: ImportRow,
+    rows: Sequence[ImportRow],
+    existing: Sequence[RegisterRow],
+    by_line: dict[int, ImportRow],
+    by_ref: dict[str, RegisterRow],
+    present: dict[str, str],
+) -> tuple[_Target | None, str]:
+    text = row.supersedes
+    if _REFERENCE.match(text.upper()):
+        reference = text.upper()
+        if reference not in by_ref:
+            return None, f"no case {reference}"
+        return _Target(reference=reference), ""
+    if m := _LINE.match(text):
+        target_line = int(m.group(1))
+        if target_line == row.line:
+            return None, "an instrument cannot replace itself"
+        other = by_line.get(target_line)
+        if other is None:
+            return None, f"line {target_line} is not a relationship of this file"
+        if other.party_key != row.party_key:
+            return None, f"line {target_line} is another province's or partner's relationship"
+        return _in_file(other, present), ""
+    instrument_text, _, date_text = text.partition(" ")
+    instrument = next((i for i in INSTRUMENTS if i.casefold() == instrument_text.casefold()), None)
+    if instrument is None:
+        return None, (
+            f"'{text}' is not a case reference, 'line N', or an instrument "
+            f"({', '.join(INSTRUMENTS)}) with an optional date"
+        )
+    day: dt.date | None = None
+    if date_text.strip():
+        try:
+            day = parse_partial(date_text).first
+        except ValueError as exc:
+            return None, str(exc)
+    in_file = [
+        r
+        for r in rows
+        if r.line != row.line
+        and r.party_key == row.party_key
+        and r.instrument == instrument
+        and (day is None or r.signed_on == day)
+    ]
+    file_refs = {present.get(r.identity) for r in in_file}
+    in_db = [
+        r
+        for r in existing
+        if _existing_key(r) == row.party_key
+        and r.instrument == instrument
+        and (day is None or r.established_on == day.isoformat())
+        and r.reference not in file_refs
+    ]
+    found = len(in_file) + len(in_db)
+    what = f"{instrument}{' ' + date_text.strip() if day else ''} of {row.partner_name}"
+    if found == 0:
+        return None, f"no {what} ({row.partner_country}) in {row.province}, here or imported"
+    if found > 1:
+        return None, f"several {what}: add its date, or give the case reference or 'line N'"
+    if in_file:
+        return _in_file(in_file[0], present), ""
+    return _Target(reference=in_db[0].reference), ""
+
+
+def _in_file(row: ImportRow, present: dict[str, str]) -> _Target:
+    """A row of this file, or the case it already is (imported before)."""
+    reference = present.get(row.identity)
+    return _Target(reference=reference) if reference else _Target(line=row.line)
+
+
+# ---------------------------------------------------------------------- the use case
 def import_relationships(
     uow: FollowupUnitOfWork,
     actor: Actor,
@@ -253,6 +608,7 @@ def import_relationships(
     now: dt.datetime,
     dry_run: bool = False,
     procedure: str = DEFAULT_PROCEDURE,
+    encoding: str | None = None,
 ) -> ImportResult:
     """Check the whole file, then create the new relationships in one transaction."""
     engine = engine_in_force(procedure, None, local_date(now))
@@ -260,54 +616,87 @@ def import_relationships(
     with recorded_refusals(uow, actor, "import", None, now):
         role = authorize(actor, access)
     digest = hashlib.sha256(data).hexdigest()
-    rows = parse_csv(data, local_date(now), procedure)
-    created: list[tuple[int, str]] = []
-    skipped: list[int] = []
+    rows, used = _parse(data, local_date(now), procedure, encoding)
+    signed_states = engine.definition.states_counting_as("established")
+    created: dict[int, str] = {}
     with uow:
         uow.lock()
-        existing = {identity_key(*r) for r in uow.followup.identity_rows()}
-        fresh = [r for r in rows if r.identity not in existing]
-        skipped = [r.line for r in rows if r.identity in existing]
+        existing = uow.followup.register_rows()
+        present = {_existing_identity(r): r for r in existing}
+        links = link_instruments(rows, existing, signed_states)
+        fresh = [r for r in rows if r.identity not in present]
+        skipped = [r.line for r in rows if r.identity in present]
+        linked = tuple(
+            (line, t.reference or f"line {t.line}")
+            for line, t in sorted(links.items())
+            if line not in skipped
+        )
         if dry_run:
             return ImportResult(
-                digest, len(rows), tuple((r.line, "") for r in fresh), tuple(skipped), True
-            )
-        for row in fresh:
-            new = NewCase(
-                row.province,
-                row.partner_name,
-                row.partner_country,
-                row.partner_level,
-                row.instrument,
-                row.label,
-            )
-            case = create_case(
-                uow,
-                engine,
-                new,
-                row.status,
-                actor,
-                role,
-                now,
-                kind="import",
-                fields={
-                    "signed_on": row.signed_text,
-                    "signed_on_date": row.signed_on.isoformat() if row.signed_on else None,
-                    "signed_on_precision": row.signed_precision,
-                    "status": row.status,
-                    "source": row.source,
-                    "file_name": nfc(file_name),
-                    "file_sha256": digest,
-                    "line": row.line,
-                },
-            )
-            created.append((row.line, case.reference))
+                digest, len(rows), tuple((r.line, "") for r in fresh), tuple(skipped), True,
+                encoding=used, linked=linked,
+            )  # fmt: skip
+        roots = {r.reference: r.relationship or r.reference for r in existing}
+        pending = list(fresh)
+        while pending:  # an instrument is created after the one it replaces
+            ready = [r for r in pending if _ready(links.get(r.line), created)]
+            for row in ready:
+                target = links.get(row.line)
+                fields = _import_fields(row, digest, file_name, target, created, roots)
+                new = NewCase(
+                    row.province,
+                    row.partner_name,
+                    row.partner_country,
+                    row.partner_level,
+                    row.instrument,
+                    row.label,
+                )
+                case = create_case(
+                    uow, engine, new, row.status, actor, role, now, kind="import", fields=fields
+                )
+                created[row.line] = case.reference
+                roots[case.reference] = str(fields.get("relationship") or case.reference)
+            pending = [r for r in pending if r.line not in created]
         uow.commit()
+    order = sorted(created.items())
     return ImportResult(
         digest,
         len(rows),
-        tuple(created),
+        tuple(order),
         tuple(skipped),
         False,
-        tuple(ref for _, ref in created),
+        tuple(ref for _, ref in order),
+        used,
+        linked,
     )
+
+
+def _ready(target: _Target | None, created: dict[int, str]) -> bool:
+    return target is None or target.line is None or target.line in created
+
+
+def _import_fields(
+    row: ImportRow,
+    digest: str,
+    file_name: str,
+    target: _Target | None,
+    created: dict[int, str],
+    roots: dict[str, str],
+) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "signed_on": row.signed_text,
+        "signed_on_date": row.signed_on.isoformat() if row.signed_on else None,
+        "signed_on_precision": row.signed_precision,
+        "status": row.status,
+        "source": row.source,
+        "file_name": nfc(file_name),
+        "file_sha256": digest,
+        "line": row.line,
+    }
+    if row.term_years is not None:
+        fields["term_years"] = row.term_years
+    if target is not None:
+        replaced = target.reference or created[int(target.line or 0)]
+        fields["supersedes"] = replaced
+        fields["relationship"] = roots.get(replaced, replaced)
+    return fields

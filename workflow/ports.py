@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
@@ -12,6 +13,7 @@ from workflow.model import Actor, AuditDraft, AuditRecord, Case
 
 if TYPE_CHECKING:
     from workflow.followup import Mechanism, Plan
+    from workflow.ministry import MinistryMechanism
 
 Clock = Callable[[], dt.datetime]
 
@@ -82,6 +84,30 @@ class FactsRepository(Protocol):
     def save(self, projected: Projected) -> None: ...
 
 
+@dataclass(frozen=True)
+class RegisterRow:
+    """A case as the importer and the register reports see it: who it is with, and its facts."""
+
+    reference: str
+    province: str
+    partner_name: str
+    partner_country: str
+    partner_level: str
+    instrument: str
+    state: str
+    procedure: str
+    version: int
+    #: The first signing's first day (ISO) and how precisely it is known; ``None``: not signed.
+    established_on: str | None
+    established_precision: str | None
+    supersedes: str | None
+    superseded_by: str | None
+    relationship: str | None
+    entered_on: str | None
+    term_years: int | None = None
+    expires_on: str | None = None
+
+
 class FollowupRepository(Protocol):
     """Follow-up reads and writes."""
 
@@ -103,8 +129,16 @@ class FollowupRepository(Protocol):
 
     def mechanisms(self, province: str | None) -> list[Mechanism]: ...
 
+    def save_ministry_mechanism(self, mechanism: MinistryMechanism) -> None: ...
+
+    def ministry_mechanism(self) -> MinistryMechanism | None: ...
+
     def identity_rows(self) -> list[tuple[str, str, str, str, str | None]]:
         """(province, partner name, country, instrument, first signing date) of every case."""
+        ...
+
+    def register_rows(self, province: str | None = None) -> list[RegisterRow]:
+        """Every case with its facts, by reference (optionally of one province)."""
         ...
 
 

@@ -79,7 +79,8 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(
             "Chonburi,Somewhere,CN,city,MOU,sister,2015-02-30,active,x",
             "Bangkok,Somewhere,CN,city,MOU,sister,2015-03-30,flourishing,x",
             "Phang Nga,Somewhere,XX,city,MOU,sister,2015-03-30,active,x",
-            "Sisaket,Somewhere,KR,city,MOU,sister,,active,x",
+            "Sisaket,Somewhere,KR,city,MOU,sister,2015,moi_review,x",  # signed, yet a proposal
+            "Sisaket,Elsewhere,KR,,MOU,sister,,active,x",  # date and level unknown: accepted
         ]
     )
     before = _counts(engine)

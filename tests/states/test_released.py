@@ -23,6 +23,7 @@ RELEASED = {
     ("provincial", 1): "9d9d294304f1a095da849b20483d25fe4c6f85b9d401e68cc5e50b7255734726",
     ("provincial", 2): "bf80f8f0fc9e07c8df31083fadfa82decd4ab7768c0522b01fb65b2e09b9e888",
     ("local", 1): "bda1132af440dfd00b0306b66d9996050361e7639c00612dea2968fa894a1ede",
+    ("monitoring", 1): "af4fa546fc2a4d37bff7505bca1eaecf3150a3eef2feb968fbe6ac194174b1a5",
 }
 EARLIER = Path(__file__).parent / "released"
 #: Declarations of meaning that an annotated text may add to a released one, and nothing else.

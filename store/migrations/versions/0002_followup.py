@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-11-25
 
 ``audit_records`` is not touched (batch mode would rebuild it and lose its append-only
-triggers). The read models are filled from the existing log at upgrade time.
+triggers). The read models are filled from the existing log by a later revision (0004).
 """
 
 from __future__ import annotations
@@ -104,9 +104,9 @@ def upgrade() -> None:
         sa.Column("set_by", sa.String(64), nullable=False),
         sa.Column("audit_seq", sa.Integer(), nullable=False),
     )
-    from store.projections import rebuild
-
-    rebuild(op.get_bind())
+    # The read models are filled from the log by the newest migration that changes them (0004):
+    # ``store.projections.rebuild`` writes the columns of today's tables, which this revision
+    # does not have yet.
 
 
 def downgrade() -> None:
