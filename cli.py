@@ -1393,14 +1393,17 @@ def monitoring() -> None:
 @monitoring.command("open")
 @click.option("--province", required=True, callback=_province)
 @click.option("--fy", type=int, required=True, help="Fiscal year, B.E. (e.g. 2568).")
+@click.option("--procedure", default=None, help="Only when several procedures are reports.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @refusals
-def monitoring_open(app: App, province: str, fy: int, as_json: bool) -> None:
+def monitoring_open(
+    app: App, province: str, fy: int, procedure: str | None, as_json: bool
+) -> None:
     """Open a province's yearly report for a fiscal year (a draft)."""
     from workflow.monitoring import open_report
 
-    opened = open_report(app.uow(), app.actor(), province, fy, app.now())
+    opened = open_report(app.uow(), app.actor(), province, fy, app.now(), procedure)
     if as_json:
         emit_json(case_dict(opened))
     else:

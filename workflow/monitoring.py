@@ -61,16 +61,23 @@ def report_procedures() -> list[str]:
     ]
 
 
-def report_procedure(version: int | None = None) -> LoadedDefinition:
-    """The (newest version of the) one procedure whose cases are yearly reports."""
+def report_procedure(name: str | None = None) -> LoadedDefinition:
+    """The newest version of the procedure of yearly reports: *name*, or the only one there is
+    (a procedures folder may add another; then it must be named)."""
     found = report_procedures()
+    if name is not None:
+        if name not in found:
+            raise InvalidInput(
+                f"procedure '{name}' is not one of yearly reports ({', '.join(found) or 'none'})"
+            )
+        return load_procedure(name)
     if len(found) != 1:
         raise InvalidInput(
             'no procedure declares subject = "yearly_report"'
             if not found
-            else f"several procedures are yearly reports: {', '.join(found)}"
+            else f"several procedures are yearly reports ({', '.join(found)}): name one"
         )
-    return load_procedure(found[0], version)
+    return load_procedure(found[0])
 
 
 # ---------------------------------------------------------------------- what a report says
@@ -281,7 +288,12 @@ def _steps(uow: UnitOfWork, case: Case, definition: Any) -> tuple[ReportStep, ..
 
 # ---------------------------------------------------------------------- the use cases
 def open_report(
-    uow: UnitOfWork, actor: Actor, province: str, fiscal_year: int, now: dt.datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    province: str,
+    fiscal_year: int,
+    now: dt.datetime,
+    procedure: str | None = None,
 ) -> Case:
     """Open a province's yearly report for a fiscal year, in the procedure's first step."""
     check_fiscal_year(fiscal_year)
@@ -294,7 +306,7 @@ def open_report(
             f"fiscal year {fiscal_year} has not begun (it starts "
             f"{fiscal_year_bounds(fiscal_year)[0].isoformat()})"
         )
-    loaded = report_procedure()
+    loaded = report_procedure(procedure)
     engine = engine_in_force(loaded.definition.procedure, None, today)
     definition = engine.definition
     access = access_for([definition], "open", province, verb="open a yearly report")
