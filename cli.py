@@ -408,6 +408,19 @@ def case_actions(app: App, reference: str, as_json: bool) -> None:
             click.echo("    --note …   required")
 
 
+def _size(value: str | None) -> str | None:
+    """A document size (20MB, 500KB, bytes), checked as the option is read: exit 2 if bad."""
+    if value is None:
+        return None
+    from workflow.documents import parse_size
+
+    try:
+        parse_size(value)
+    except WorkflowError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 def _parse_fields(values: Sequence[str]) -> dict[str, str]:
     fields: dict[str, str] = {}
     for item in values:
@@ -429,6 +442,17 @@ def _parse_fields(values: Sequence[str]) -> dict[str, str]:
     help="NAME=VALUE; a document is NAME=PATH (recorded by SHA-256).",
 )
 @click.option("--note", default="", help="Why; required by some steps.")
+@click.option(
+    "--keep-documents",
+    is_flag=True,
+    help="Also store the documents' contents (not only their SHA-256), for 'document get'.",
+)
+@click.option(
+    "--keep-up-to",
+    default=None,
+    callback=lambda _c, _p, v: _size(v),
+    help="Keep documents up to this size (default SISTERCITY_KEEP_UP_TO, else 20MB).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @refusals
@@ -438,12 +462,22 @@ def case_advance(
     trigger: str,
     field_values: tuple[str, ...],
     note: str,
+    keep_documents: bool,
+    keep_up_to: str | None,
     as_json: bool,
 ) -> None:
     """Move a case one step: TRIGGER is a step name from 'case actions'."""
-    fields = _parse_fields(field_values)
+    fields: dict[str, Any] = dict(_parse_fields(field_values))
+    documents: Sequence[tuple[Any, bytes]] = ()
+    if keep_documents or keep_up_to:
+        from workflow import documents as docs
+
+        kept = docs.keep_documents(app.uow(), reference, fields, docs.keep_limit(keep_up_to))
+        fields, documents = kept.fields, kept.documents
+        for name, file_name, size in kept.too_large:
+            click.echo(f"{name}: {file_name} ({size:,} bytes) recorded by hash only", err=True)
     record = services.advance_case(
-        app.uow(), app.actor(), reference, trigger, fields, note, app.now()
+        app.uow(), app.actor(), reference, trigger, fields, note, app.now(), documents
     )
     if as_json:
         emit_json(record_dict(record))
