@@ -1463,8 +1463,14 @@ def monitoring_submit(
     from workflow.monitoring import submit_report
 
     if issues_file:
-        with open(issues_file, encoding="utf-8") as fh:
-            issues = fh.read()
+        try:
+            with open(issues_file, encoding="utf-8-sig") as fh:
+                issues = fh.read()
+        except (UnicodeDecodeError, OSError) as exc:
+            raise click.BadParameter(
+                f"{issues_file}: not a readable UTF-8 text file ({type(exc).__name__})",
+                param_hint="--issues-file",
+            ) from None
     record = submit_report(app.uow(), app.actor(), reference, issues, app.now(), note)
     document = record.fields["report"]
     click.echo(
