@@ -552,6 +552,19 @@ def case_actions(app: App, reference: str, as_json: bool) -> None:
             click.echo("    --note …   required")
 
 
+def _size(value: str | None) -> str | None:
+    """A document size (20MB, 500KB, bytes), checked as the option is read: exit 2 if bad."""
+    if value is None:
+        return None
+    from workflow.documents import parse_size
+
+    try:
+        parse_size(value)
+    except WorkflowError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 def _parse_fields(values: Sequence[str]) -> dict[str, str]:
     fields: dict[str, str] = {}
     for item in values:
@@ -573,6 +586,17 @@ def _parse_fields(values: Sequence[str]) -> dict[str, str]:
     help="NAME=VALUE; a document is NAME=PATH (recorded by SHA-256).",
 )
 @click.option("--note", default="", help="Why; required by some steps.")
+@click.option(
+    "--keep-documents",
+    is_flag=True,
+    help="Also store the documents' contents (not only their SHA-256), for 'document get'.",
+)
+@click.option(
+    "--keep-up-to",
+    default=None,
+    callback=lambda _c, _p, v: _size(v),
+    help="Keep documents up to this size (default SISTERCITY_KEEP_UP_TO, else 20MB).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @refusals
@@ -582,14 +606,24 @@ def case_advance(
     trigger: str,
     field_values: tuple[str, ...],
     note: str,
+    keep_documents: bool,
+    keep_up_to: str | None,
     as_json: bool,
 ) -> None:
     """Move a case one step: TRIGGER is a step name from 'case actions'."""
     from workflow import services
 
-    fields = _parse_fields(field_values)
+    fields: dict[str, Any] = dict(_parse_fields(field_values))
+    documents: Sequence[tuple[Any, bytes]] = ()
+    if keep_documents or keep_up_to:
+        from workflow import documents as docs
+
+        kept = docs.keep_documents(app.uow(), reference, fields, docs.keep_limit(keep_up_to))
+        fields, documents = kept.fields, kept.documents
+        for name, file_name, size in kept.too_large:
+            click.echo(f"{name}: {file_name} ({size:,} bytes) recorded by hash only", err=True)
     record = services.advance_case(
-        app.uow(), app.actor(), reference, trigger, fields, note, app.now()
+        app.uow(), app.actor(), reference, trigger, fields, note, app.now(), documents
     )
     if as_json:
         emit_json(record_dict(record))
@@ -1581,6 +1615,156 @@ def report_register(app: App, province: str | None, lang: str, as_json: bool) ->
             f"{e.reference}  {where:14} {e.partner_name} ({e.partner_country}"
             f"{', ' + e.partner_level if e.partner_level else ''})  {e.instrument}  "
             f"{e.signed.text(lang)}  {state}{link}"
+        )
+
+
+@cli.group()
+def monitoring() -> None:
+    """Yearly monitoring reports: each province's report on a fiscal year, to the ministry."""
+
+
+@monitoring.command("open")
+@click.option("--province", required=True, callback=_province)
+@click.option("--fy", type=int, required=True, help="Fiscal year, B.E. (e.g. 2568).")
+@click.option("--procedure", default=None, help="Only when several procedures are reports.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def monitoring_open(
+    app: App, province: str, fy: int, procedure: str | None, as_json: bool
+) -> None:
+    """Open a province's yearly report for a fiscal year (a draft)."""
+    from workflow.monitoring import open_report
+
+    opened = open_report(app.uow(), app.actor(), province, fy, app.now(), procedure)
+    if as_json:
+        emit_json(case_dict(opened))
+    else:
+        click.echo(f"{opened.reference} opened in '{opened.state}'")
+
+
+@monitoring.command("submit")
+@click.argument("reference")
+@click.option("--issues", default="", help="Issues, obstacles and suggestions (Thai).")
+@click.option(
+    "--issues-file",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The issues, from a UTF-8 text file.",
+)
+@click.option("--note", default="")
+@pass_app
+@refusals
+def monitoring_submit(
+    app: App, reference: str, issues: str, issues_file: str | None, note: str
+) -> None:
+    """Build the report from the province's data, sign it off and submit it to the ministry."""
+    from workflow.monitoring import submit_report
+
+    if issues_file:
+        try:
+            with open(issues_file, encoding="utf-8-sig") as fh:
+                issues = fh.read()
+        except (UnicodeDecodeError, OSError) as exc:
+            raise click.BadParameter(
+                f"{issues_file}: not a readable UTF-8 text file ({type(exc).__name__})",
+                param_hint="--issues-file",
+            ) from None
+    record = submit_report(app.uow(), app.actor(), reference, issues, app.now(), note)
+    document = record.fields["report"]
+    click.echo(
+        f"{record.case_reference}: {record.source} → {record.dest} (audit #{record.seq}); "
+        f"report {document['name']} sha256 {str(document['sha256'])[:12]}…"
+    )
+
+
+@monitoring.command("show")
+@click.argument("reference")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def monitoring_show(app: App, reference: str, as_json: bool) -> None:
+    """Where a yearly report stands: its steps, reasons given and the reports submitted."""
+    found, history = services.case_history(app.uow(), reference)
+    definition = load_procedure(found.procedure, found.version).definition
+    if as_json:
+        emit_json({"case": case_dict(found), "history": [record_dict(r) for r in history]})
+        return
+    click.echo(f"{found.reference}: {definition.state(found.state).label.text('both')}")
+    for r in history:
+        line = f"  {format_moment(r.occurred_at, 'th')}  {r.trigger or r.kind}  {r.actor_id}"
+        document = r.fields.get("report")
+        if isinstance(document, dict):
+            line += f"  report sha256 {document['sha256']}"
+        click.echo(line + (f"  — {r.note}" if r.note else ""))
+
+
+@monitoring.command("render")
+@click.argument("reference")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="html")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+@click.option(
+    "--current",
+    is_flag=True,
+    help="From the data as they are now, not the report as last submitted.",
+)
+@pass_app
+@refusals
+def monitoring_render(
+    app: App, reference: str, fmt: str, output: str | None, force: bool, current: bool
+) -> None:
+    """The report as submitted (checked against its SHA-256), or a draft's preview."""
+    from workflow.monitoring import current_report, submitted_report
+    from workflow.monitoring_html import render_report
+
+    submitted = None if current else submitted_report(app.uow(), reference)
+    if submitted is not None:
+        html = submitted[1].decode("utf-8")
+    else:
+        html = render_report(current_report(app.uow(), reference, local_date(app.now())))
+    if fmt == "pdf":
+        from workflow.printing import html_to_pdf
+
+        if output is None:
+            raise click.UsageError("--format pdf needs -o FILE")
+        data = html_to_pdf(html)
+        with open_output(output, force, binary=True) as fh:
+            fh.write(data)
+        click.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
+        return
+    if output is None:
+        click.echo(html, nl=False)
+        return
+    with open_output(output, force) as out:
+        out.write(html)
+    click.echo(f"wrote {output}", err=True)
+
+
+@monitoring.command("list")
+@click.option("--fy", type=int, default=None, help="Fiscal year, B.E. (default: the last closed).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def monitoring_list(app: App, fy: int | None, as_json: bool) -> None:
+    """The national summary: provinces with relations and where each one's report stands."""
+    from workflow.monitoring import national_summary
+
+    year = fu.check_fiscal_year(fy) if fy else fiscal_year_be(local_date(app.now())) - 1
+    found = national_summary(app.uow(), year)
+    if as_json:
+        emit_json({"fiscal_year": year, "provinces": [asdict(p) for p in found]})
+        return
+    reported = sum(1 for p in found if p.reported)
+    accepted = sum(1 for p in found if p.accepted)
+    click.echo(
+        f"รายงานประจำปีงบประมาณ {year} / yearly reports FY {year}: {reported}/{len(found)} "
+        f"submitted, {accepted} accepted"
+    )
+    for p in found:
+        click.echo(
+            f"{p.province:6} {p.name_th:16} {p.relationships:>3}  {p.reference or '-':16} "
+            f"{p.state_th} / {p.state_en}"
         )
 
 

@@ -28,7 +28,10 @@ from tests.states.test_definitions import to_toml
 from workflow import followup as fu
 from workflow import importer, services
 from workflow.kpi import render_json
+from workflow.ministry import set_ministry_mechanism
 from workflow.model import Actor, NewCase
+from workflow.monitoring import national_summary, open_report, submit_report
+from workflow.register import data_quality
 from workflow.thaidate import BANGKOK
 
 PREFIX = "x_"
@@ -135,8 +138,52 @@ def scenario(db: Path, prefix: str) -> dict[str, Any]:
         _at("2026-11-01"),
         procedure=n("provincial"),
     )
+    # a real register: dates partial or unknown, a letter of intent replaced by an MOU, terms
+    register = "\n".join(
+        [
+            "province,partner_name,partner_country,partner_level,instrument,label,signed_on,"
+            "status,source,supersedes,term_years",
+            f"TH-83,Hangzhou,CN,,LOI,friendship,2560,{n('active')},x,,",
+            f"TH-83,Hangzhou,CN,city,MOU,friendship,30/11/2562,{n('active')},x,LOI,5",
+            f"TH-40,Vientiane,LA,city,MOU,sister,,{n('active')},x,,3",
+            f"TH-40,Hue,VN,province,MOU,sister,พ.ย. 2566,{n('active')},x,,",
+        ]
+    )
+    messy = importer.import_relationships(
+        uow, officers["anong"], register.encode("cp874"), "register-874.csv",
+        _at("2024-06-01"), procedure=n("provincial"),
+    )  # fmt: skip
+    loi, mou, *_ = messy.references
+    phuket = Actor("po-83", "x", frozenset({n("province_officer")}), "TH-83")
+    services.add_officer(uow, phuket, officers["admin"], _at("2024-06-01"))
+    for ref, day, partner in ((loi, "2025-01-10", True), (mou, "2025-02-10", False)):
+        fu.record_activity(
+            uow, phuket, ref, fu.ActivityInput(dt.date.fromisoformat(day), "visit", "t", partner,
+            "1000"), [], "", _at(day),
+        )  # fmt: skip
+    set_ministry_mechanism(
+        uow, officers["anong"], "1/2568", dt.date(2025, 1, 5), "ปลัด", ["กต."], None,
+        _at("2025-01-06"),
+    )  # fmt: skip
+    sweeps.append(repr(fu.sweep(uow, dt.date(2025, 10, 1), _at("2025-10-01"))))
+    # the province's yearly report: submitted, returned once, accepted
+    report = open_report(
+        uow, officers["somchai"], "TH-50", 2568, _at("2025-10-02"), procedure=n("monitoring")
+    ).reference
+    submit_report(uow, officers["malee"], report, "", _at("2025-10-03"))
+    services.advance_case(
+        uow, officers["anong"], report, n("return_report"), {}, "เพิ่มหลักฐาน", _at("2025-10-04")
+    )
+    submit_report(uow, officers["malee"], report, "งบประมาณจำกัด", _at("2025-10-05"))
+    services.advance_case(
+        uow, officers["director-fad"], report, n("accept_report"), {}, "", _at("2025-10-06")
+    )
+    quality = data_quality(uow, dt.date(2026, 11, 1))
+    summary = national_summary(uow, 2568)
     history = services.case_history(uow, case.reference)[1]
+    report_history = services.case_history(uow, report)[1]
     kpi = json.loads(render_json(compute_kpis(engine, 2569, dt.date(2026, 11, 1))))
+    kpi_2568 = json.loads(render_json(compute_kpis(engine, 2568, dt.date(2026, 11, 1))))
     verified = verify_database(engine)
     engine.dispose()
     # The files differ (that is the point), so their hashes do too; everything else may not.
@@ -155,7 +202,23 @@ def scenario(db: Path, prefix: str) -> dict[str, Any]:
         ],
         "sweeps": sweeps,
         "imported": (imported.rows, len(imported.created), imported.skipped),
+        "messy": (messy.encoding, messy.linked),
         "kpi": kpi,
+        "kpi_2568": kpi_2568,
+        "quality": [(g.reference, g.issue, g.detail) for g in quality.gaps],
+        "summary": [repr(p) for p in summary],
+        "report": [
+            (
+                r.kind,
+                r.trigger,
+                r.source,
+                r.dest,
+                r.actor_role,
+                r.note,
+                {k: v for k, v in r.fields.items() if k not in ("definition_sha256", "report")},
+            )
+            for r in report_history
+        ],
         "verify": (verified.exit_code, [p.line() for p in verified.problems]),
     }
 
@@ -174,6 +237,14 @@ def test_every_scenario_gives_the_same_results_modulo_names(
     assert original["verify"] == (0, [])
     assert any("dormant" in s for s in original["sweeps"]), "the sweep moved something"
     assert original["imported"][1] > 0 and original["kpi"]["with_activity"] >= 0
+    # the new indicators saw what they count: a replaced letter of intent, an unknown date, an
+    # activity without the partner, the ministry's mechanism, a report returned and accepted
+    assert original["messy"][1] and original["kpi"]["unknown_year"] == 1
+    assert original["kpi_2568"]["without_partner"] == 0
+    assert original["kpi_2568"]["ministry_mechanism"]["current"] is True
+    assert original["kpi_2568"]["accepted_provinces"] == ["TH-50"]
+    assert {issue for _, issue, _ in original["quality"]} >= {"date_unknown", "date_partial"}
+    assert [step[1] for step in original["report"]][-2:] == ["submit_report", "accept_report"]
     assert unname(renamed) == unname(original)
     # and the renamed world really used its own names
     assert renamed["history"][1][1] == PREFIX + "begin_study"

@@ -174,11 +174,13 @@ def create_case(
     kind: Literal["open", "import"] = "open",
     fields: Mapping[str, Any] | None = None,
     note: str = "",
+    reference: str | None = None,
 ) -> Case:
     """Add a case in *state* with the audit event that creates it, inside the caller's
-    transaction: the one place a case comes into being, whether opened or imported."""
+    transaction: the one place a case comes into being, whether opened or imported. A case
+    whose identity is its subject (a province's yearly report) brings its own *reference*."""
     definition = engine.definition
-    reference = uow.cases.next_reference(to_buddhist_era(local_date(now).year))
+    reference = reference or uow.cases.next_reference(to_buddhist_era(local_date(now).year))
     case = Case(
         reference=reference,
         procedure=definition.procedure,
@@ -307,8 +309,8 @@ def get_document(uow: UnitOfWork, sha256: str) -> bytes:
         content = uow.documents.get(digest)
     if content is None:
         raise DocumentNotFound(
-            f"no document with SHA-256 {digest[:12]}… is stored here (only evidence and plans "
-            "are; other documents are recorded by hash only)"
+            f"no document with SHA-256 {digest[:12]}… is stored here (evidence, plans, orders "
+            "and yearly reports are; other documents only when kept with --keep-documents)"
         )
     if hashlib.sha256(content).hexdigest() != digest:
         raise DocumentCorrupted(f"the stored document {digest[:12]}… does not match its hash")
