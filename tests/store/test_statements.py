@@ -17,11 +17,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, event
 
 from store import SqlAlchemyUnitOfWork
 from store.demo import STEPS
 from workflow import importer, services
+from workflow.errors import TransitionNotAllowed
 from workflow.followup import ActivityInput, record_activity
 from workflow.model import Actor, NewCase
 from workflow.thaidate import BANGKOK
@@ -217,3 +219,72 @@ def test_checking_the_acting_officer_costs_two_statements(
     training = statements(engine, lambda: services.resolve_actor(uow, "nobody", "somchai"))
     assert training == Counter({"SELECT settings": 1, "SELECT officers": 1,
                                 "SELECT audit_records": 2})  # fmt: skip
+
+
+def test_a_step_on_postgresql_reads_its_case_before_locking_the_head(
+    engine: Engine, uow: SqlAlchemyUnitOfWork, officers: dict[str, Actor]
+) -> None:
+    """Late locking: the case is read and the step checked while others append; the head row
+    is locked only at the first write (SQLite serialises the whole step instead)."""
+    case = services.open_case(
+        uow, officers["somchai"], NewCase("TH-50", "Kunming", "CN", "city", "MOU", "sister"),
+        at("2024-01-05"),
+    )  # fmt: skip
+    with counted(engine) as seen:
+        _d, officer, trigger, fields, note = STEPS[0]
+        services.advance_case(uow, officers[officer], case.reference, trigger, fields, note,
+                              at("2024-01-06"))  # fmt: skip
+    if engine.dialect.name == "postgresql":
+        assert seen[:3] == ["SELECT cases", "SELECT audit_head FOR UPDATE", "UPDATE cases"]
+    else:
+        assert seen[:3] == ["SELECT audit_head", "SELECT cases", "UPDATE cases"]
+    assert seen[-1] == "UPDATE audit_head"
+
+
+@pytest.mark.parametrize("moved", ["another step", "a denial"])
+def test_a_late_step_whose_case_moved_meanwhile_runs_again_on_the_case_as_it_is_now(
+    engine: Engine, uow: SqlAlchemyUnitOfWork, officers: dict[str, Actor], moved: str
+) -> None:
+    """Between reading the case and locking the head, another writer moves the case or appends
+    to its records: the step still gets the next ``case_seq`` and the outcome of running after
+    the other writer."""
+    case = services.open_case(
+        uow, officers["somchai"], NewCase("TH-50", "Kunming", "CN", "city", "MOU", "sister"),
+        at("2024-01-05"),
+    )  # fmt: skip
+    interfered: list[bool] = []
+
+    def interfere(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        # Just before the step takes the head lock, once: another officer's command commits.
+        if interfered or "FOR UPDATE" not in statement or "audit_head" not in statement:
+            return
+        interfered.append(True)
+        other = SqlAlchemyUnitOfWork(engine)
+        if moved == "another step":
+            services.advance_case(other, officers["governor-cm"], case.reference, "suspend",
+                                  {}, "x", at("2024-01-06"))  # fmt: skip
+        else:
+            services.record_denial(other, officers["auditor"], case.reference, "begin_study",
+                                   "no", at("2024-01-06"))  # fmt: skip
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises a whole step: nothing can move the case meanwhile")
+    event.listen(engine, "before_cursor_execute", interfere)
+    try:
+        if moved == "another step":
+            with pytest.raises(TransitionNotAllowed, match="from 'suspended'"):
+                services.advance_case(uow, officers["somchai"], case.reference, "begin_study",
+                                      {}, "", at("2024-01-07"))  # fmt: skip
+        else:
+            services.advance_case(uow, officers["somchai"], case.reference, "begin_study",
+                                  {}, "", at("2024-01-07"))  # fmt: skip
+    finally:
+        event.remove(engine, "before_cursor_execute", interfere)
+    assert interfered
+    with uow:
+        records = uow.audit.for_case(case.reference)
+    assert [r.case_seq for r in records] == list(range(1, len(records) + 1))
+    expected = (
+        ["open", "transition"] if moved == "another step" else ["open", "denied", "transition"]
+    )
+    assert [r.kind for r in records] == expected
