@@ -557,6 +557,7 @@ def _size(value: str | None) -> str | None:
     if value is None:
         return None
     from workflow.documents import parse_size
+    from workflow.errors import WorkflowError
 
     try:
         parse_size(value)
@@ -1685,6 +1686,10 @@ def monitoring_submit(
 @refusals
 def monitoring_show(app: App, reference: str, as_json: bool) -> None:
     """Where a yearly report stands: its steps, reasons given and the reports submitted."""
+    from states import load_procedure
+    from workflow import services
+    from workflow.thaidate import format_moment
+
     found, history = services.case_history(app.uow(), reference)
     definition = load_procedure(found.procedure, found.version).definition
     if as_json:
@@ -1717,6 +1722,7 @@ def monitoring_render(
     """The report as submitted (checked against its SHA-256), or a draft's preview."""
     from workflow.monitoring import current_report, submitted_report
     from workflow.monitoring_html import render_report
+    from workflow.thaidate import local_date
 
     submitted = None if current else submitted_report(app.uow(), reference)
     if submitted is not None:
@@ -1748,7 +1754,9 @@ def monitoring_render(
 @refusals
 def monitoring_list(app: App, fy: int | None, as_json: bool) -> None:
     """The national summary: provinces with relations and where each one's report stands."""
+    from workflow import followup as fu
     from workflow.monitoring import national_summary
+    from workflow.thaidate import fiscal_year_be, local_date
 
     year = fu.check_fiscal_year(fy) if fy else fiscal_year_be(local_date(app.now())) - 1
     found = national_summary(app.uow(), year)

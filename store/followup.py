@@ -13,8 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from store.projections import facts_value
-from store.repository import _case, parse_utc
+from store.repository import _case, facts_value, parse_utc
 from store.tables import (
     ActivityRow,
     AuditRow,

@@ -14,49 +14,23 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from states import ProcedureDefinition, load_procedure
-from store.repository import audit_record
+from store.repository import Transaction, audit_record, facts_value, transaction_of
 from store.tables import ActivityRow, AuditRow, CaseFactsRow, MoveRow
 from workflow.effects import CaseFacts, Projected, project
 from workflow.integrity import utc_text
 from workflow.thaidate import fiscal_year_be
 
-_Execute = Callable[[Any], Any]
-
-
-def _day(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
+_Execute = Callable[..., Any]
 
 
 def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
-
-
-def facts_value(row: Any) -> CaseFacts:
-    """A stored facts row as the value the sweep and the projection read."""
-    return CaseFacts(
-        reference=row.case_reference,
-        province=row.province,
-        established_on=_day(row.established_on),
-        signed_on=_day(row.signed_on),
-        signed_precision=row.signed_precision,
-        term_years=row.term_years,
-        expires_on=_day(row.expires_on),
-        last_activity_on=_day(row.last_activity_on),
-        follow_up_since=_day(row.follow_up_since),
-        ended_on=_day(row.ended_on),
-        imported_sha256=row.imported_sha256,
-        established_precision=row.established_precision,
-        entered_on=_day(row.entered_on),
-        supersedes=row.supersedes,
-        superseded_by=row.superseded_by,
-        relationship=row.relationship,
-    )
 
 
 def _facts_columns(facts: CaseFacts) -> dict[str, Any]:
@@ -84,84 +58,130 @@ def _satang(amount: Decimal | None) -> int | None:
     return None if amount is None else int(amount * 100)
 
 
-def write(execute: _Execute, projected: Projected) -> None:
-    """The statements one projection needs: facts, the span it closes, its move, its activity;
-    a new instrument that replaces another marks that one ``superseded_by`` it."""
+_FACTS = cast(Table, CaseFactsRow.__table__)
+_MOVES = cast(Table, MoveRow.__table__)
+_ACTIVITIES = cast(Table, ActivityRow.__table__)
+# Built once; executed with parameters (SQLAlchemy caches their compiled form).
+_INSERT_FACTS = insert(_FACTS)
+_UPDATE_FACTS = (
+    update(_FACTS)
+    .where(_FACTS.c.case_reference == bindparam("reference"))
+    .values({c.name: bindparam(c.name) for c in _FACTS.c if c.name != "case_reference"})
+)
+_CLOSE_SPAN = (
+    update(_MOVES)
+    .where(
+        _MOVES.c.case_reference == bindparam("reference"),
+        _MOVES.c.opens_span.is_(True),
+        _MOVES.c.ended_at.is_(None),
+    )
+    .values(
+        ended_at=bindparam("ended_at"),
+        ended_fy=bindparam("ended_fy"),
+        seconds=bindparam("seconds"),
+    )
+)
+_INSERT_MOVE = insert(_MOVES)
+_INSERT_ACTIVITY = insert(_ACTIVITIES)
+_SELECT_FACTS = select(_FACTS).where(_FACTS.c.case_reference == bindparam("reference"))
+
+
+def write(execute: _Execute, projected: Projected, before: CaseFacts | None = None) -> None:
+    """The statements one projection needs: facts (unless *before*, the facts as stored, are
+    unchanged), the span it closes, its move, its activity."""
     facts = projected.facts
     reference = facts.reference
     if projected.is_new:
-        execute(insert(CaseFactsRow).values(case_reference=reference, **_facts_columns(facts)))
-        if facts.supersedes:
+        execute(_INSERT_FACTS, {"case_reference": reference, **_facts_columns(facts)})
+        if facts.supersedes:  # a new instrument that replaces another marks that one
             execute(
-                update(CaseFactsRow)
-                .where(CaseFactsRow.case_reference == facts.supersedes)
+                update(_FACTS)
+                .where(_FACTS.c.case_reference == facts.supersedes)
                 .values(superseded_by=reference)
             )
-    else:
-        execute(
-            update(CaseFactsRow)
-            .where(CaseFactsRow.case_reference == reference)
-            .values(**_facts_columns(facts))
-        )
+    elif before is None or before != facts:
+        execute(_UPDATE_FACTS, {"reference": reference, **_facts_columns(facts)})
     end = projected.span_end
     if end is not None:
         execute(
-            update(MoveRow)
-            .where(
-                MoveRow.case_reference == reference,
-                MoveRow.opens_span.is_(True),
-                MoveRow.ended_at.is_(None),
-            )
-            .values(ended_at=utc_text(end.ended_at), ended_fy=end.ended_fy, seconds=end.seconds)
+            _CLOSE_SPAN,
+            {
+                "reference": reference,
+                "ended_at": utc_text(end.ended_at),
+                "ended_fy": end.ended_fy,
+                "seconds": end.seconds,
+            },
         )
     m = projected.move
     execute(
-        insert(MoveRow).values(
-            seq=m.seq,
-            case_reference=m.case_reference,
-            province=m.province,
-            kind=m.kind,
-            trigger=m.trigger,
-            source=m.source,
-            dest=m.dest,
-            occurred_at=utc_text(m.occurred_at),
-            fiscal_year=m.fiscal_year,
-            docs=m.docs,
-            opens_span=m.opens_span,
-        )
+        _INSERT_MOVE,
+        {
+            "seq": m.seq,
+            "case_reference": m.case_reference,
+            "province": m.province,
+            "kind": m.kind,
+            "trigger": m.trigger,
+            "source": m.source,
+            "dest": m.dest,
+            "occurred_at": utc_text(m.occurred_at),
+            "fiscal_year": m.fiscal_year,
+            "docs": m.docs,
+            "opens_span": m.opens_span,
+            "ended_at": None,
+            "ended_fy": None,
+            "seconds": None,
+        },
     )
     a = projected.activity
     if a is not None:
         execute(
-            insert(ActivityRow).values(
-                audit_seq=a.audit_seq,
-                case_reference=a.case_reference,
-                province=a.province,
-                activity_date=a.activity_date.isoformat(),
-                fiscal_year=a.fiscal_year,
-                kind=a.kind,
-                title=a.title,
-                partner_participated=a.partner_participated,
-                budget_satang=_satang(a.budget_thb),
-                evidence_count=a.evidence_count,
-            )
+            _INSERT_ACTIVITY,
+            {
+                "audit_seq": a.audit_seq,
+                "case_reference": a.case_reference,
+                "province": a.province,
+                "activity_date": a.activity_date.isoformat(),
+                "fiscal_year": a.fiscal_year,
+                "kind": a.kind,
+                "title": a.title,
+                "partner_participated": a.partner_participated,
+                "budget_satang": _satang(a.budget_thb),
+                "evidence_count": a.evidence_count,
+            },
         )
 
 
 class SqlAlchemyFactsRepository:
-    """The read models, written through the session's transaction."""
+    """The read models, written through the session's transaction.
 
-    def __init__(self, session: Session) -> None:
+    The facts of a case usually come with the case itself (``SqlAlchemyCaseRepository.get``
+    reads them in the same statement); they are read again only when that read cannot be
+    trusted any more.
+    """
+
+    def __init__(self, session: Session, tx: Transaction | None = None) -> None:
         self.session = session
+        self.tx = tx or transaction_of(session)
 
     def get(self, reference: str) -> CaseFacts | None:
-        row = self.session.execute(
-            select(CaseFactsRow.__table__).where(CaseFactsRow.case_reference == reference)
-        ).one_or_none()
-        return facts_value(row) if row is not None else None
+        tx = self.tx
+        if reference in tx.facts and (reference in tx.facts_trusted or not tx.locked):
+            return tx.facts[reference]
+        row = tx.execute(_SELECT_FACTS, {"reference": reference}).one_or_none()
+        facts = facts_value(row) if row is not None else None
+        tx.facts[reference] = facts
+        if tx.locked:
+            tx.facts_trusted.add(reference)
+        return facts
 
     def save(self, projected: Projected) -> None:
-        write(self.session.execute, projected)
+        tx = self.tx
+        tx.write()
+        reference = projected.facts.reference
+        before = tx.facts.get(reference) if reference in tx.facts_trusted else None
+        write(tx.execute, projected, before)
+        tx.facts[reference] = projected.facts
+        tx.facts_trusted.add(reference)
 
 
 def rebuild(conn: Connection) -> int:
@@ -179,7 +199,7 @@ def rebuild(conn: Connection) -> int:
     count = 0
     for row in conn.execute(select(AuditRow.__table__).order_by(AuditRow.seq)):
         count += 1
-        record = audit_record(row)  # type: ignore[arg-type]  # a Core row reads alike
+        record = audit_record(row)
         reference = record.case_reference
         if reference is None:
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -22,7 +22,10 @@ from store.repository import (
     SqlAlchemyCaseRepository,
     SqlAlchemyDocumentStore,
     SqlAlchemyOfficerRepository,
+    Transaction,
+    flush_before_commit,
     read_setting,
+    transaction_of,
 )
 from workflow.errors import ConcurrentUpdate, WorkflowError
 
@@ -50,14 +53,17 @@ class SqlAlchemyUnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._factory = make_session_factory(engine)
+        # The head row and other deferred writes go out just before the transaction commits.
+        event.listen(self._factory, "before_commit", flush_before_commit)
 
     def __enter__(self) -> Self:
         self.session = self._factory()
-        self.cases = SqlAlchemyCaseRepository(self.session)
-        self.officers = SqlAlchemyOfficerRepository(self.session)
-        self.audit = SqlAlchemyAuditLog(self.session)
-        self.documents = SqlAlchemyDocumentStore(self.session)
-        self.facts = SqlAlchemyFactsRepository(self.session)
+        self.tx: Transaction = transaction_of(self.session)
+        self.cases = SqlAlchemyCaseRepository(self.session, self.tx)
+        self.officers = SqlAlchemyOfficerRepository(self.session, self.tx)
+        self.audit = SqlAlchemyAuditLog(self.session, self.tx)
+        self.documents = SqlAlchemyDocumentStore(self.session, self.tx)
+        self.facts = SqlAlchemyFactsRepository(self.session, self.tx)
         self.followup = SqlAlchemyFollowupRepository(self.session)
         return self
 
@@ -76,10 +82,20 @@ class SqlAlchemyUnitOfWork:
                 "this database is not initialised: run 'sistercity init' first"
             ) from exc
 
-    def lock(self) -> None:
-        """Begin as a writer: BEGIN IMMEDIATE on SQLite, the head row locked on PostgreSQL."""
-        self.session.connection(execution_options={WRITE_OPTION: True})
-        self.audit.lock_head()
+    def lock(self, late: bool = False) -> None:
+        """Begin as a writer: BEGIN IMMEDIATE on SQLite, the head row locked on PostgreSQL.
+
+        *late* (a step on one case, on PostgreSQL): the head row is locked at the first write
+        instead, so that reading and checking the case, which is most of a step, runs while
+        other officers' steps append. What was read first is checked once the lock is held:
+        the case's version in its UPDATE (``CaseMoved`` when it moved), the head for the
+        ``case_seq`` read with it. SQLite has no row locks: there a step is serialised whole.
+        """
+        connection = self.session.connection(execution_options={WRITE_OPTION: True})
+        if late and connection.dialect.name == "postgresql":
+            self.tx.late = True
+        else:
+            self.tx.lock_head()
 
     def commit(self) -> None:
         try:

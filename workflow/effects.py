@@ -282,18 +282,31 @@ def code_problems(definition: ProcedureDefinition) -> list[str]:
 
 
 # ---------------------------------------------------------------------- the projection
+_Move = tuple[str | None, str | None, str | None]
+#: Per definition (kept alive beside its id), the transition each recorded move was.
+_SPECS: dict[int, tuple[ProcedureDefinition, dict[_Move, TransitionSpec | None]]] = {}
+
+
 def spec_of(
     definition: ProcedureDefinition, trigger: str | None, source: str | None, dest: str | None
 ) -> TransitionSpec | None:
     """The transition a recorded move was (``None`` when it is no step of *definition*)."""
-    for spec in definition.active_transitions:
-        if (
-            spec.trigger == trigger
-            and source in spec.source
-            and (spec.dest == dest or spec.dest == RETURN)
-        ):
-            return spec
-    return None
+    entry = _SPECS.get(id(definition))
+    if entry is None or entry[0] is not definition:
+        entry = _SPECS[id(definition)] = (definition, {})
+    key = (trigger, source, dest)
+    if key not in entry[1]:
+        entry[1][key] = next(
+            (
+                spec
+                for spec in definition.active_transitions
+                if spec.trigger == trigger
+                and source in spec.source
+                and (spec.dest == dest or spec.dest == RETURN)
+            ),
+            None,
+        )
+    return entry[1][key]
 
 
 def required_documents_present(spec: TransitionSpec | None, definition: ProcedureDefinition,

@@ -11,6 +11,7 @@ Hierarchy::
      ├── MissingFields             each missing or invalid field named
      ├── GuardRejected             each failing guard named
      ├── ConcurrentUpdate          the case changed under you
+     │    └── CaseMoved             its version moved since it was read (a step retries)
      ├── DocumentNotFound / DocumentCorrupted
      ├── UnknownOfficer / IdentityError
      ├── InvalidInput              a malformed value outside a transition (e.g. a country code)
@@ -73,6 +74,14 @@ class DocumentCorrupted(WorkflowError):
 
 class ConcurrentUpdate(WorkflowError):
     """Another officer changed the case between reading and writing it."""
+
+
+class CaseMoved(ConcurrentUpdate):
+    """The case's version counter moved between reading and updating it.
+
+    A step that read its case before taking the writers' lock retries on it (with the case as it
+    is now), which gives the same outcome as if the two steps had run one after the other.
+    """
 
 
 class UnknownOfficer(WorkflowError):

@@ -31,7 +31,7 @@ from workflow.fields import parse_amount as parse_field_amount
 from workflow.model import Actor, AuditDraft, AuditRecord, Case
 from workflow.partial_dates import PartialDate
 from workflow.ports import UnitOfWork
-from workflow.services import find_case, fire_and_record, system_actor
+from workflow.services import find_case, fire_and_record, one_step, system_actor
 from workflow.thaidate import fiscal_year_be, fiscal_year_bounds, local_date
 
 __all__ = ["Activity", "CaseFacts"]
@@ -175,13 +175,18 @@ def record_activity(
     documents = _documents(evidence)
     if documents:
         fields["evidence"] = [record for record, _ in documents]
-    with recorded_refusals(uow, actor, "activity", reference, now), uow:
-        uow.lock()
-        case = find_case(uow, reference)
-        trigger = step_with_effect(engine_for_case(case).definition, case, "activity")
-        record = fire_and_record(uow, case, trigger, actor, fields, nfc(note), now, documents)
-        uow.commit()
-        return record
+
+    def attempt() -> AuditRecord:
+        with uow:
+            uow.lock(late=True)
+            case = find_case(uow, reference)
+            trigger = step_with_effect(engine_for_case(case).definition, case, "activity")
+            record = fire_and_record(uow, case, trigger, actor, fields, nfc(note), now, documents)
+            uow.commit()
+            return record
+
+    with recorded_refusals(uow, actor, "activity", reference, now):
+        return one_step(attempt)
 
 
 def step_with_effect(definition: ProcedureDefinition, case: Case, effect: str) -> str:

@@ -174,8 +174,13 @@ class UnitOfWork(Protocol):
 
     def commit(self) -> None: ...
 
-    def lock(self) -> None:
-        """Serialise writers: call first in every use case that writes."""
+    def lock(self, late: bool = False) -> None:
+        """Serialise writers: call first in every use case that writes.
+
+        ``late=True`` is for a step on one case (``advance_case``, ``record_activity``): the
+        store may then take its global lock only at the first write, checking what was read
+        before it; a case that moved meanwhile raises ``CaseMoved`` and the step is retried.
+        """
         ...
 
     def setting(self, key: str) -> str | None: ...

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, TypeVar
 
 from states import DEFAULT_PROCEDURE, ProcedureDefinition, nfc
 from states.reference import COUNTRIES, PROVINCES
@@ -32,6 +32,7 @@ from workflow.catalog import engine_for_case, engine_in_force
 from workflow.effects import project
 from workflow.engine import ProcedureEngine
 from workflow.errors import (
+    CaseMoved,
     CaseNotFound,
     DocumentCorrupted,
     DocumentNotFound,
@@ -56,7 +57,11 @@ from workflow.thaidate import local_date, to_buddhist_era
 
 __all__ = ["record_denial"]
 
+T = TypeVar("T")
+
 INSTRUMENTS = ("MOU", "LOI", "ROD", "agreement", "partnership_mou")
+#: How often a step whose case moved between reading and writing is run again.
+STEP_ATTEMPTS = 5
 LABELS = ("sister", "friendship", "twin", "cooperation")
 _OFFICER_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
@@ -67,6 +72,22 @@ def find_case(uow: UnitOfWork, reference: str) -> Case:
     if case is None:
         raise CaseNotFound(f"no case '{reference}'")
     return case
+
+
+def one_step(attempt: Callable[[], T]) -> T:
+    """Run a late-locking step (``uow.lock(late=True)``) until its case held still.
+
+    A step reads and checks its case before the store takes the writers' lock; when another
+    step moved the case meanwhile (``CaseMoved``), nothing was written and the step runs again
+    on the case as it is now: the outcome is the one the two steps would have had one after
+    the other (the second may now be refused, naming the state the first left).
+    """
+    for _ in range(STEP_ATTEMPTS - 1):
+        try:
+            return attempt()
+        except CaseMoved:
+            continue
+    return attempt()
 
 
 def append_event(
@@ -255,12 +276,17 @@ def advance_case(
     so a recorded hash never points at a document the database lacks.
     """
     note = nfc(note)
-    with recorded_refusals(uow, actor, trigger, reference, now), uow:
-        uow.lock()
-        case = find_case(uow, reference)
-        record = fire_and_record(uow, case, trigger, actor, fields, note, now, documents)
-        uow.commit()
-        return record
+
+    def attempt() -> AuditRecord:
+        with uow:
+            uow.lock(late=True)
+            case = find_case(uow, reference)
+            record = fire_and_record(uow, case, trigger, actor, fields, note, now, documents)
+            uow.commit()
+            return record
+
+    with recorded_refusals(uow, actor, trigger, reference, now):
+        return one_step(attempt)
 
 
 def fire_and_record(
