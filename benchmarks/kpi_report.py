@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 
 from states import load_procedure
 from states.reference import PROVINCES
@@ -29,6 +29,7 @@ from store import init_database, make_engine
 from store.kpi import compute_kpis
 from store.tables import (
     ActivityRow,
+    AuditHeadRow,
     AuditRow,
     CaseFactsRow,
     CaseRow,
@@ -58,7 +59,7 @@ def build(path: Path, relationships: int, audit_records: int, seed: int = 1) -> 
     rng = random.Random(seed)
     engine = make_engine(str(path))
     init_database(engine, training=True)
-    loaded = load_procedure()
+    loaded = load_procedure("provincial", 1)  # the version the rows name
     codes = sorted(PROVINCES)
     cases, facts = [], []
     for n in range(relationships):
@@ -117,7 +118,9 @@ def build(path: Path, relationships: int, audit_records: int, seed: int = 1) -> 
             before["superseded_by"] = ref
     audit, moves, activities = [], [], []
     per_case = max(1, audit_records // max(relationships, 1))
-    seq = 0
+    # After the records ``init`` wrote (the database's settings event).
+    with engine.connect() as conn:
+        seq = conn.execute(select(AuditHeadRow.seq)).scalar_one()
     for n, case in enumerate(cases):
         ref, province = str(case["reference"]), str(case["province"])
         count = per_case + (1 if n < audit_records - per_case * relationships else 0)
@@ -262,6 +265,8 @@ def build(path: Path, relationships: int, audit_records: int, seed: int = 1) -> 
         ):
             for start in range(0, len(rows), CHUNK):
                 conn.execute(insert(table.__table__), rows[start : start + CHUNK])  # type: ignore[attr-defined]
+        # The head names the last record, so that the product can append after the bulk.
+        conn.execute(update(AuditHeadRow.__table__).values(seq=seq))  # type: ignore[arg-type]
         conn.exec_driver_sql("ANALYZE")
     engine.dispose()
     return time.perf_counter() - started

@@ -18,6 +18,7 @@ Targets: case page and filtered list under 100 ms median, dashboard under 2 s.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import random
 import statistics
 import sys
@@ -29,12 +30,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from kpi_report import build
-from sqlalchemy import insert
 from starlette.testclient import TestClient
 
-from store import make_engine
-from store.tables import OfficerRow
+from store import SqlAlchemyUnitOfWork, make_engine
 from web import WebConfig, create_app
+from workflow import services
+from workflow.model import Actor
 
 LIMITS = {"case page": 0.100, "filtered list": 0.100, "dashboard": 2.0}
 FILTERS = (
@@ -73,13 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         built = build(path, cases, records)
         print(f"built {cases:,} cases, {records:,} audit records in {built:.1f} s ({path})")
         engine = make_engine(str(path))
-        with engine.begin() as conn:  # the bulk-built log has no head row to chain onto
-            conn.execute(
-                insert(OfficerRow.__table__),  # type: ignore[arg-type]
-                [{"id": "bench-auditor", "name": "ผู้ตรวจสอบ", "roles": ["auditor"],
-                  "province": None, "os_user": None, "deputy": False,
-                  "created_at": "2025-01-01T00:00:00.000000Z"}],
-            )  # fmt: skip
+        auditor = Actor("bench-auditor", "ผู้ตรวจสอบ", frozenset({"auditor"}))
+        services.add_officer(SqlAlchemyUnitOfWork(engine), auditor, None, dt.datetime.now(dt.UTC))
         engine.dispose()
         app = create_app(WebConfig(db=str(path), as_officer="bench-auditor", verify_every=0))
         client = TestClient(app, base_url="http://127.0.0.1", client=("127.0.0.1", 50000))

@@ -148,7 +148,9 @@ class Replay:
         if reference is None or definition is None:
             return []
         rules = _rules(*definition)
-        seen = self.cases.setdefault(reference, _CaseSeen())
+        seen = self.cases.get(reference)
+        if seen is None:
+            seen = self.cases[reference] = _CaseSeen()
         if kind in ("open", "import"):
             seen.province = fields.get("province")
             seen.opener = actor

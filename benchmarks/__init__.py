@@ -1,0 +1,1 @@
+"""The performance figures of sistercity, each against its floor: ``python -m benchmarks``."""

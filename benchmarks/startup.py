@@ -1,0 +1,106 @@
+"""Commands end to end, as an officer runs them, against the interpreter they cannot beat.
+
+Each product is the installed ``sistercity`` console script in a fresh process; each floor is the
+same Python in a fresh process importing only what that command cannot do without (nothing for
+help; SQLAlchemy's ORM for a read; SQLAlchemy, transitions and pydantic for a step), or, for a
+diagram, Graphviz's ``dot`` on the very DOT text the command renders. The goals are issue 13's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.harness import Figure, interleave, timed
+
+BIN = Path(sys.executable).parent
+SISTERCITY = str(BIN / "sistercity")
+PYTHON = sys.executable
+
+
+def _run(argv: list[str], env: dict[str, str]) -> float:
+    def go() -> None:
+        done = subprocess.run(argv, env=env, capture_output=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.decode()[-300:]}")
+
+    return timed(go)
+
+
+def startup_figures(folder: Path, rounds: int) -> list[Figure]:
+    from store import SqlAlchemyUnitOfWork, init_database, make_engine
+    from store.demo import OFFICERS
+    from workflow import services
+    from workflow.model import NewCase
+
+    db = folder / "startup.db"
+    engine = make_engine(str(db))
+    init_database(engine, training=True)
+    uow = SqlAlchemyUnitOfWork(engine)
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    for officer in OFFICERS:
+        services.add_officer(uow, officer, None, now)
+    somchai = next(o for o in OFFICERS if o.id == "somchai")
+    reference = services.open_case(
+        uow, somchai, NewCase("TH-50", "Kunming", "CN", "city", "MOU", "sister"), now, version=1
+    ).reference
+    engine.dispose()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SISTERCITY_")}
+    env.update({"SISTERCITY_DB": str(db), "SISTERCITY_OFFICER": "governor-cm"})
+    bare = [PYTHON, "-c", "pass"]
+    orm = [PYTHON, "-c", "import sqlalchemy.orm"]
+    step_imports = [PYTHON, "-c", "import sqlalchemy.orm, transitions, pydantic"]
+    dot_file = folder / "procedure.dot"
+    subprocess.run(
+        [SISTERCITY, "diagram", "procedure", "--format", "dot", "-o", str(dot_file)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    svg = str(folder / "procedure.svg")
+    group = "Commands end to end (a fresh process each)"
+    cases: list[tuple[str, list[str], str, list[str], float]] = [
+        ("sistercity --help", [SISTERCITY, "--help"], "python -c pass", bare, 3.0),
+        ("sistercity procedure list", [SISTERCITY, "procedure", "list"], "python -c pass", bare,
+         5.0),
+        ("sistercity procedure show", [SISTERCITY, "procedure", "show"], "python -c pass", bare,
+         5.0),
+        ("sistercity case list", [SISTERCITY, "case", "list"],
+         "python -c 'import sqlalchemy.orm'", orm, 1.15),
+        ("sistercity case show", [SISTERCITY, "case", "show", reference],
+         "python -c 'import sqlalchemy.orm'", orm, 1.15),
+        ("sistercity case history", [SISTERCITY, "case", "history", reference],
+         "python -c 'import sqlalchemy.orm'", orm, 1.15),
+        ("sistercity diagram procedure --format svg",
+         [SISTERCITY, "diagram", "procedure", "--format", "svg", "-o", svg, "--force"],
+         "dot -Tsvg on the same DOT", ["dot", "-Tsvg", str(dot_file), "-o", svg], 2.0),
+    ]  # fmt: skip
+    figures = []
+    for name, product, floor_label, floor, goal in cases:
+        figure = Figure(group, name, "the command", floor_label, "s", "cost", goal_ratio=goal)
+        interleave(
+            figure,
+            rounds,
+            lambda p=product: _run(p, env),  # type: ignore[misc]
+            lambda f=floor: _run(f, env),  # type: ignore[misc]
+        )
+        figures.append(figure)
+    # A step end to end: suspend and resume in turn, so that every run takes a real step.
+    state = {"next": "suspend"}
+
+    def advance() -> float:
+        trigger = state["next"]
+        argv = [SISTERCITY, "case", "advance", reference, trigger, "--note", "bench"]
+        took = _run(argv, env)
+        state["next"] = "resume" if trigger == "suspend" else "suspend"
+        return took
+
+    figure = Figure(group, "sistercity case advance (a real step)", "the command",
+                    "python -c 'import sqlalchemy.orm, transitions, pydantic'", "s", "cost",
+                    goal_ratio=1.25)  # fmt: skip
+    interleave(figure, rounds, advance, lambda: _run(step_imports, env))
+    figures.append(figure)
+    return figures
