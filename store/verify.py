@@ -41,6 +41,7 @@ from sqlalchemy import Connection, Engine, select
 from states import RETURN, load_procedure
 from store import append_only
 from store.checkpoint import CheckpointInvalid, HeadDocument, read_checkpoint
+from store.repository import AUDIT_COLUMNS
 from store.tables import AuditHeadRow, CaseRow, OfficerRow, SettingRow
 from workflow.integrity import (
     GENESIS_HASH,
@@ -55,27 +56,8 @@ from workflow.replay import IDENTITY, Replay
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-#: The stored columns, in the order rows are read and exported.
-COLUMNS = (
-    "seq",
-    "log_id",
-    "record_version",
-    "kind",
-    "case_reference",
-    "case_seq",
-    "trigger",
-    "source",
-    "dest",
-    "actor_id",
-    "actor_role",
-    "os_user",
-    "occurred_at",
-    "fields",
-    "note",
-    "payload_sha256",
-    "prev_hash",
-    "hash",
-)
+#: The stored columns, in the order rows are read and exported (one list, the repository's).
+COLUMNS = AUDIT_COLUMNS
 MOVING_KINDS = frozenset({"open", "import", "transition", "migrate"})
 #: Kinds of case records that leave the case where it was.
 STILL_KINDS = frozenset({"denied", "plan"})

@@ -290,6 +290,51 @@ def list_plans(
         )
 
 
+def check_order(
+    order_no: str, order_date: dt.date, chair: str, now: dt.datetime
+) -> tuple[str, str]:
+    """A committee order's number and chair, normalised and checked: a number in the order, a
+    chair named, no date in the future (a province's mechanism and the ministry's alike)."""
+    order_no = check_length("--order-no", nfc(order_no).strip(), MAX_NAME)
+    chair = check_length("--chair", nfc(chair).strip(), MAX_NAME)
+    if not order_no or not any(c.isdigit() for c in order_no):
+        raise InvalidInput("--order-no must contain a number")
+    if not chair:
+        raise InvalidInput("--chair is empty")
+    if order_date > local_date(now):
+        raise InvalidInput(f"order date {order_date} is in the future")
+    return order_no, chair
+
+
+def record_order(
+    uow: UnitOfWork,
+    actor: Actor,
+    role: str,
+    trigger: str,
+    fields: dict[str, Any],
+    document: tuple[dict[str, Any], bytes] | None,
+    now: dt.datetime,
+) -> AuditRecord:
+    """The ``mechanism`` record of an order, its document stored, in the caller's transaction."""
+    if document:
+        uow.documents.put(document[0], document[1], now)
+        fields = {**fields, "order": document[0]}
+    return uow.audit.append(
+        AuditDraft(
+            kind="mechanism",
+            case_reference=None,
+            trigger=trigger,
+            source=None,
+            dest=None,
+            actor_id=actor.id,
+            actor_role=role,
+            os_user=actor.os_user,
+            occurred_at=now,
+            fields=fields,
+        )
+    )
+
+
 def set_mechanism(
     uow: FollowupUnitOfWork,
     actor: Actor,
@@ -304,14 +349,7 @@ def set_mechanism(
     province = province.strip().upper()
     if province not in PROVINCES:
         raise InvalidInput(f"unknown province code '{province}' (use TH-xx)")
-    order_no = check_length("--order-no", nfc(order_no).strip(), MAX_NAME)
-    chair = check_length("--chair", nfc(chair).strip(), MAX_NAME)
-    if not order_no or not any(c.isdigit() for c in order_no):
-        raise InvalidInput("--order-no must contain a number")
-    if not chair:
-        raise InvalidInput("--chair is empty")
-    if order_date > local_date(now):
-        raise InvalidInput(f"order date {order_date} is in the future")
+    order_no, chair = check_order(order_no, order_date, chair, now)
     document = read_document(order_file) if order_file else None
     access = national_access("mechanism", province, "record a mechanism")
     with recorded_refusals(uow, actor, "mechanism", province, now), uow:
@@ -323,23 +361,7 @@ def set_mechanism(
             "order_date": order_date.isoformat(),
             "chair": chair,
         }
-        if document:
-            uow.documents.put(document[0], document[1], now)
-            fields["order"] = document[0]
-        audit = uow.audit.append(
-            AuditDraft(
-                kind="mechanism",
-                case_reference=None,
-                trigger="set_mechanism",
-                source=None,
-                dest=None,
-                actor_id=actor.id,
-                actor_role=role,
-                os_user=actor.os_user,
-                occurred_at=now,
-                fields=fields,
-            )
-        )
+        audit = record_order(uow, actor, role, "set_mechanism", fields, document, now)
         mechanism = Mechanism(
             province,
             order_no,

@@ -17,11 +17,9 @@ from typing import Any
 
 from states import nfc
 from workflow.authorization import authorize, national_access, recorded_refusals
-from workflow.errors import InvalidInput
-from workflow.followup import read_document
-from workflow.model import Actor, AuditDraft
+from workflow.followup import check_order, read_document, record_order
+from workflow.model import Actor
 from workflow.ports import UnitOfWork
-from workflow.thaidate import local_date
 
 LEVEL = "ministry"
 
@@ -51,14 +49,8 @@ def set_ministry_mechanism(
     now: dt.datetime,
 ) -> MinistryMechanism:
     """Record the ministry's mechanism order (it replaces the one recorded before)."""
-    order_no, chair = nfc(order_no).strip(), nfc(chair).strip()
+    order_no, chair = check_order(order_no, order_date, chair, now)
     names = tuple(dict.fromkeys(n for a in agencies if (n := " ".join(nfc(a).split()))))
-    if not order_no or not any(c.isdigit() for c in order_no):
-        raise InvalidInput("--order-no must contain a number")
-    if not chair:
-        raise InvalidInput("--chair is empty")
-    if order_date > local_date(now):
-        raise InvalidInput(f"order date {order_date} is in the future")
     document = read_document(order_file) if order_file else None
     access = national_access("ministry_mechanism", verb="record the ministry's mechanism")
     with recorded_refusals(uow, actor, "ministry_mechanism", None, now), uow:
@@ -71,23 +63,7 @@ def set_ministry_mechanism(
             "chair": chair,
             "agencies": list(names),
         }
-        if document:
-            uow.documents.put(document[0], document[1], now)
-            fields["order"] = document[0]
-        audit = uow.audit.append(
-            AuditDraft(
-                kind="mechanism",
-                case_reference=None,
-                trigger="set_ministry_mechanism",
-                source=None,
-                dest=None,
-                actor_id=actor.id,
-                actor_role=role,
-                os_user=actor.os_user,
-                occurred_at=now,
-                fields=fields,
-            )
-        )
+        audit = record_order(uow, actor, role, "set_ministry_mechanism", fields, document, now)
         mechanism = MinistryMechanism(
             order_no,
             order_date,
