@@ -30,13 +30,13 @@ from store.repository import _case
 from store.tables import AuditRow, CaseFactsRow, CaseRow, DocumentRow
 from store.unit_of_work import SqlAlchemyUnitOfWork
 from store.verify import COLUMNS
+from workflow.authorization import national_access
 from workflow.errors import InvalidInput
 from workflow.integrity import utc_text
 from workflow.model import Actor, AuditDraft, AuditRecord, Case
 from workflow.thaidate import BANGKOK, fiscal_year_bounds
 
 ExportFormat = Literal["csv", "jsonl"]
-_EXPORT_ROLES = ("auditor", "admin")
 
 
 def _day_start(day: dt.date) -> str:
@@ -247,7 +247,10 @@ def record_log_export(
         uow.lock()
         head = uow.audit.lock_head()
         size, digest = head.seq, head.hash
-        role = next((r for r in _EXPORT_ROLES if r in actor.roles), None)
+        # The role the definitions give exports of the log, if the officer holds one; a scoped
+        # officer's own export is recorded without one (its scope is in the fields).
+        exporters = national_access("head_export").roles
+        role = next((r for r in exporters if r in actor.roles), None)
         record = uow.audit.append(
             AuditDraft(
                 kind="head_export",
