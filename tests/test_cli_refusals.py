@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import CLEAN_ENV, EXTRA_OFFICERS, Cli, document, snapshot
 from click.testing import CliRunner
 
 from cli import cli
 from store import SqlAlchemyUnitOfWork, init_database, make_engine
 from store.demo import OFFICERS, STEPS
+from tests.cli_support import CLEAN_ENV, EXTRA_OFFICERS, Cli, document, snapshot
 from workflow import services
 from workflow.model import NewCase
 

@@ -17,9 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cli_support import Cli, field_args, open_case, sha256_of, training_db
-
 from store.demo import STEPS
+from tests.cli_support import Cli, field_args, open_case, sha256_of, training_db
 
 HAPPY_PATH = [
     "proposal_draft",

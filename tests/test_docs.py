@@ -42,7 +42,7 @@ def test_every_command_and_group_has_help(path: tuple[str, ...], command: click.
     assert command.get_short_help_str(limit=80).strip()
     result = CliRunner().invoke(cli, [*path, "--help"])
     assert result.exit_code == 0, result.output
-    first_paragraph = " ".join(command.help.split("\n\n")[0].split())
+    first_paragraph = " ".join((command.help or "").split("\n\n")[0].split())
     assert first_paragraph in " ".join(result.stdout.split())
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import Cli, document
+
+from tests.cli_support import Cli, document
 
 PROVINCE = "TH-57"  # Chiang Rai
 PARTY_NAME = "เทศบาลนครเชียงราย"

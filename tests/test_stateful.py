@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ FORWARD = {
 }
 
 
-def plausible(field: str, valid: bool, draw: st.DrawFn) -> Any:
+def plausible(field: str, valid: bool, draw: Callable[..., Any]) -> Any:
     spec = DEFINITION.field(field)
     if spec.type == "file":
         digest = hashlib.sha256(field.encode()).hexdigest()
@@ -147,7 +148,7 @@ class CasesOnSqlite(RuleBasedStateMachine):
             trigger = data.draw(st.sampled_from([*TRIGGERS, "no_such_step"]), label="trigger")
         specs = [t for t in DEFINITION.active_transitions if t.trigger == trigger]
         here = [t for t in specs if before_case.state in t.source]
-        spec: TransitionSpec | None = (here or specs or [None])[0]
+        spec: TransitionSpec | None = (here or specs)[0] if (here or specs) else None
         if sensible and spec is not None:
             fitting = [
                 a

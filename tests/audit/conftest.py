@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from audit_support import Populated, backup_database, drop_backup, populate
 from sqlalchemy import Engine
 
 from store.checkpoint import generate_keypair
+from tests.audit.audit_support import Populated, backup_database, drop_backup, populate
 from workflow.model import Actor
 
 

@@ -13,13 +13,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from audit_support import Populated, run_cli, verify_cli
 from sqlalchemy import Engine
 
 from states import load_procedure
 from store import SqlAlchemyUnitOfWork
 from store.demo import STEPS
 from store.verify import COLUMNS
+from tests.audit.audit_support import Populated, run_cli, verify_cli
 from workflow import services
 from workflow.errors import MissingFields, SegregationOfDuties
 from workflow.model import Actor, NewCase
@@ -203,12 +203,12 @@ def test_export_reverifies_by_the_recipe(
         assert notes == ["'" + n for n in HOSTILE_NOTES]  # neutralised: no cell starts a formula
         records = []
         for cells in raw:
-            r = {k: _stored(v) for k, v in cells.items()}
-            rec: dict[str, object] = {k: (v if v != "" else None) for k, v in r.items()}
-            rec["note"] = r["note"]
-            rec["fields"] = r["fields"]
+            stored = {k: _stored(v) for k, v in cells.items()}
+            rec: dict[str, object] = {k: (v if v != "" else None) for k, v in stored.items()}
+            rec["note"] = stored["note"]
+            rec["fields"] = stored["fields"]
             for k in ("seq", "case_seq", "record_version"):
-                rec[k] = int(r[k]) if r[k] else None
+                rec[k] = int(stored[k]) if stored[k] else None
             records.append(rec)
     else:
         records = [json.loads(line) for line in text.split("\n") if line]

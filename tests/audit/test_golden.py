@@ -12,7 +12,6 @@ import random
 from typing import Any
 
 from alembic import command
-from golden_data import HERE, LOG_ID, drafts, jsonl, rows
 from sqlalchemy import Engine, insert
 
 from store import SqlAlchemyUnitOfWork, make_engine
@@ -20,6 +19,7 @@ from store.database import migration_mode
 from store.schema import alembic_config
 from store.tables import AuditHeadRow, SettingRow
 from store.verify import COLUMNS, expected_hash, reference_hash, verify_rows
+from tests.audit.golden_data import HERE, LOG_ID, drafts, jsonl, rows
 
 
 def _committed() -> list[dict[str, Any]]:

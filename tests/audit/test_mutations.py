@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_support import Populated, tampering, verify_cli
-from golden_data import HERE, LOG_ID
 from sqlalchemy import text
 
 from store.checkpoint import (
@@ -28,6 +26,8 @@ from store.checkpoint import (
     signature_text,
 )
 from store.verify import COLUMNS, CaseState, verify_rows
+from tests.audit.audit_support import Populated, tampering, verify_cli
+from tests.audit.golden_data import HERE, LOG_ID
 
 POOL = 'abcdef0123456789xyzXYZ{}[]":,\\ \n\tกขคำ\u0e4d\u0e32é\u0301\u212bÅ😀-_.'
 

@@ -14,7 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from audit_support import (
+from sqlalchemy import Connection, text
+
+from store.verify import NO_CHECKPOINT_WARNING
+from tests.audit.audit_support import (
     Populated,
     delete,
     fix_cases,
@@ -27,9 +30,6 @@ from audit_support import (
     update,
     verify_cli,
 )
-from sqlalchemy import Connection, text
-
-from store.verify import NO_CHECKPOINT_WARNING
 
 
 def _checkpoint_args(p: Populated) -> list[str]:
@@ -214,7 +214,7 @@ def test_checkpoint_from_another_key_or_log_is_refused(
 
 
 def test_checkpoint_needs_a_trusted_key(populated: Populated) -> None:
-    from audit_support import run_cli
+    from tests.audit.audit_support import run_cli
 
     result = run_cli(populated.db, "audit", "verify", "--checkpoint", str(populated.checkpoint))
     assert result.exit_code == 2
@@ -222,7 +222,7 @@ def test_checkpoint_needs_a_trusted_key(populated: Populated) -> None:
 
 
 def test_missing_trigger_is_a_storage_failure(populated: Populated) -> None:
-    from audit_support import attacker_engine
+    from tests.audit.audit_support import attacker_engine
 
     engine = attacker_engine(populated.db)
     with engine.begin() as conn:

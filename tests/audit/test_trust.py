@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from audit_support import Populated, attacker_engine, run_cli, verify_cli
 from sqlalchemy import JSON, Engine, bindparam, text
 
 from store import SqlAlchemyUnitOfWork, init_database, make_engine
+from tests.audit.audit_support import Populated, attacker_engine, run_cli, verify_cli
 from workflow import services
 from workflow.model import Actor, AuditDraft
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from diagram_support import TINY, Row, utc
 
 from states import LoadedDefinition, load_procedure, parse_definition
+from tests.diagrams.diagram_support import TINY, Row, utc
 
 
 @pytest.fixture(scope="session")

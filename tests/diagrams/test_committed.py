@@ -11,10 +11,10 @@ import re
 import subprocess
 
 import pytest
-from diagram_support import groups, parse_svg, title
 
 from diagrams import regenerate
 from states import available_procedures, load_procedure
+from tests.diagrams.diagram_support import groups, parse_svg, title
 
 pytestmark = pytest.mark.graphviz
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from diagram_support import Row, utc
 
 from diagrams import (
     START,
@@ -18,6 +17,7 @@ from diagrams import (
 from diagrams.extract import FAN_IN_SOURCES
 from diagrams.model import previous_id
 from states import PHASES, RETURN, LoadedDefinition
+from tests.diagrams.diagram_support import Row, utc
 
 
 def test_every_state_is_a_node_in_its_phase(provincial: LoadedDefinition) -> None:

@@ -7,7 +7,6 @@ import subprocess
 import zlib
 
 import pytest
-from diagram_support import Row, bbox, groups, parse_svg, texts, title, utc
 
 from diagrams import (
     DEFAULT_FONT,
@@ -23,6 +22,7 @@ from diagrams import (
     to_source,
 )
 from states import PHASE_LABELS, LoadedDefinition
+from tests.diagrams.diagram_support import Row, bbox, groups, parse_svg, texts, title, utc
 
 pytestmark = pytest.mark.graphviz
 

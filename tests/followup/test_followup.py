@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -87,7 +88,7 @@ def test_renewal_reruns_the_chain_and_the_term_expires(
 ) -> None:
     ref = walk_to_active(fuow, officers, term_years=2)  # expires 2026-03-31
     o = officers
-    steps = [
+    steps: list[tuple[str, str, str, dict[str, Any], str]] = [
         ("2024-06-01", "somchai", "begin_renewal", {"revised_draft": doc("rev.docx")}, "revise"),
         (
             "2024-06-10",

@@ -213,8 +213,8 @@ def build(engine: Engine) -> dict[str, object]:
                 spans.append(("dormant", moment.date(), (moment - since).total_seconds() / 86400))
                 state[ref], entered[ref] = "active", (moment, False)
         else:
+            assert isinstance(payload, dt.date)
             sweep_day = payload
-            assert isinstance(sweep_day, dt.date)
             fu.sweep(uow, sweep_day, moment)
             for rel in active:
                 ref = rel.head

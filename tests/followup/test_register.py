@@ -384,7 +384,7 @@ def test_read_models_rebuilt_from_the_log_keep_the_links(
         "x.csv",
         NOW,
     )
-    columns = list(CaseFactsRow.__table__.columns)  # type: ignore[attr-defined]
+    columns = list(CaseFactsRow.__table__.columns)
 
     def snapshot() -> list[tuple[object, ...]]:
         with engine.connect() as conn:

@@ -64,8 +64,8 @@ with acks.open("a", encoding="utf-8", buffering=1) as out:
 """
 
 
-def run(db: str | Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--db", str(db), *args], env=CLEAN_ENV)
+def run(db: str | Path, *args: str | Path) -> Result:
+    return CliRunner().invoke(cli, ["--db", str(db), *map(str, args)], env=CLEAN_ENV)
 
 
 def refused(result: Result, code: int = 1) -> str:
@@ -241,7 +241,7 @@ def test_refusals_are_one_line_and_write_nothing(
     (work / "truncated.db").write_bytes(good.read_bytes()[:20000])
     tampered = _tampered(good, work)
     target = work / "target.db"
-    args = {
+    args: tuple[str | Path, ...] = {
         "output in a missing directory": (demo, "backup", "-o", str(work / "no" / "b.db")),
         "output under a file": (demo, "backup", "-o", str(work / "notes.txt" / "b.db")),
         "output is a directory": (demo, "backup", "-o", str(work)),
@@ -473,8 +473,8 @@ def test_pg_dump_and_pg_restore_as_the_readme_says(
         for partner, steps in (("Guangzhou", len(STEPS)), ("Nagano", 4), ("Hue", 1)):
             new = NewCase("TH-50", partner, "CN", "city", "MOU", "sister")
             ref = services.open_case(uow, actors["somchai"], new, now).reference
-            for _day, officer, trigger, fields, note in STEPS[:steps]:
-                services.advance_case(uow, actors[officer], ref, trigger, fields, note, now)
+            for _day, who, trigger, fields, note in STEPS[:steps]:
+                services.advance_case(uow, actors[who], ref, trigger, fields, note, now)
     finally:
         engine.dispose()
     code, before = verify_json(live)

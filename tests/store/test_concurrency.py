@@ -68,12 +68,12 @@ def _prepare(db: str, cases: int) -> list[tuple[str, str, str, dict[str, object]
             )
             # alternate a step without fields and one that records documents
             if i % 2:
-                for _d, officer, trigger, fields, note in STEPS[:1]:
+                for _d, who, trigger, fields, note in STEPS[:1]:
                     services.advance_case(
-                        uow, actors[officer], case.reference, trigger, fields, note, now
+                        uow, actors[who], case.reference, trigger, fields, note, now
                     )
-                _d, officer, trigger, fields, _n = STEPS[1]
-                races.append((case.reference, officer, trigger, dict(fields)))
+                _d, who, trigger, fields, _n = STEPS[1]
+                races.append((case.reference, who, trigger, dict(fields)))
             else:
                 races.append((case.reference, "somchai", "begin_study", {}))
         return races

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic import command
-from sqlalchemy import Engine, column, insert, inspect, select, text
+from sqlalchemy import Engine, Table, column, insert, inspect, select, text
 from sqlalchemy import table as sa_table
 
 from store import init_database, make_engine
@@ -43,10 +43,11 @@ def test_upgrade_from_0001_keeps_the_log_and_rebuilds_read_models(tmp_path: Path
     with new.connect() as src, old.begin() as dst:
         for model in CORE:  # Core inserts: the 0001 schema has no read-model tables yet
             table = model.__table__
-            known = {c["name"] for c in inspect(dst).get_columns(table.name)}  # type: ignore[attr-defined]
+            assert isinstance(table, Table)
+            known = {c["name"] for c in inspect(dst).get_columns(table.name)}
             rows = [
                 {k: v for k, v in r._mapping.items() if k in known}
-                for r in src.execute(select(table))  # type: ignore[arg-type]
+                for r in src.execute(select(table))
             ]
             # A plain table of the old columns: the model's Python-side defaults of newer columns
             # must not be sent to a schema that lacks them.
@@ -58,9 +59,9 @@ def test_upgrade_from_0001_keeps_the_log_and_rebuilds_read_models(tmp_path: Path
     assert result.upgraded_from == "0001" and result.revision == head_revision()
     assert set(Base.metadata.tables) <= set(_tables(old))
     assert _rows(old, "audit_records") == _rows(new, "audit_records")
-    for table in READ_MODELS:
-        assert _rows(new, table), f"the demo fills {table}"
-        assert _rows(old, table) == _rows(new, table), table
+    for name in READ_MODELS:
+        assert _rows(new, name), f"the demo fills {name}"
+        assert _rows(old, name) == _rows(new, name), name
     assert verify_database(old).exit_code == 0
     old.dispose()
     new.dispose()

@@ -27,6 +27,7 @@ def _pragmas(engine: Engine) -> tuple[int, str]:
     with engine.connect() as conn:
         sync = conn.exec_driver_sql("PRAGMA synchronous").scalar()
         journal = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+    assert sync is not None
     return int(sync), str(journal)
 
 

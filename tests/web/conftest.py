@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 from starlette.applications import Starlette
-from web_support import Site, build_site, make_app
+
+from tests.web.web_support import Site, build_site, make_app
 
 
 @pytest.fixture

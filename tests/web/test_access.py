@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
-from web_support import HEADER, Site, client, make_app, opened
 
+from tests.web.web_support import HEADER, Site, client, make_app, opened
 from web.security import CSP
 
 PAGES = ("/", "/cases", "/procedures", "/audit")

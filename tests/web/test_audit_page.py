@@ -9,10 +9,10 @@ import time
 
 from sqlalchemy import create_engine, text
 from starlette.applications import Starlette
-from web_support import Site, client, opened
 
 from store import SqlAlchemyUnitOfWork, database_url
 from store.verify import COLUMNS, verify_database
+from tests.web.web_support import Site, client, opened
 
 
 def _records(site: Site) -> int:

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_support import Site, build_site
 
 from store import init_database, make_engine
+from tests.web.web_support import Site, build_site
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("SISTERCITY_CHROMIUM", "/usr/bin/chromium")

@@ -7,10 +7,10 @@ import re
 import pytest
 from sqlalchemy import text
 from starlette.applications import Starlette
-from web_support import NOW, Site, client
 
 from store import SqlAlchemyUnitOfWork
 from store.demo import STEPS
+from tests.web.web_support import NOW, Site, client
 from workflow.followup import overdue_cases
 from workflow.thaidate import local_date
 

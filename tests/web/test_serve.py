@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from web_support import HEADER, Site, client, opened
 
 from cli import cli
+from tests.web.web_support import HEADER, Site, client, opened
 
 CLEAN_ENV: dict[str, str | None] = {"SISTERCITY_DB": None, "SISTERCITY_OFFICER": None}
 

@@ -79,8 +79,8 @@ def build_site(engine: Engine, db: str, tmp_path: Path) -> Site:
         NewCase("TH-50", "Guangzhou", "CN", "city", "LOI", "friendship"),
         at("2021-05-10"),
     )
-    for day, officer, trigger, fields, note in STEPS:
-        services.advance_case(uow, people[officer], cm.reference, trigger, fields, note, at(day))
+    for day, who, trigger, fields, note in STEPS:
+        services.advance_case(uow, people[who], cm.reference, trigger, fields, note, at(day))
     evidence = "ภาพกิจกรรมยี่เป็ง".encode()
     photo = tmp_path / "yi-peng.jpg"
     photo.write_bytes(evidence)
