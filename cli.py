@@ -831,6 +831,7 @@ def procedure_show(name: str, version: int | None, lang: str, as_json: bool) -> 
 def procedure_check(path: str) -> None:
     """Check a definition file: references, reachability, traps, ambiguity, roles."""
     from states import InvalidDefinition, load_file
+    from states.letters import load_letters
     from workflow.effects import code_problems
 
     loaded = load_file(path)
@@ -838,9 +839,11 @@ def procedure_check(path: str) -> None:
     problems = code_problems(d)
     if problems:
         raise InvalidDefinition(f"{path}: {'; '.join(problems)}")
+    book = load_letters(d, path)
+    letters = f", {len(book.letters)} letters" if book is not None else ""
     click.echo(
         f"{path}: ok — {d.procedure} v{d.version}, {len(d.states)} states, "
-        f"{len(d.active_transitions)} transitions, sha256 {loaded.sha256[:12]}"
+        f"{len(d.active_transitions)} transitions{letters}, sha256 {loaded.sha256[:12]}"
     )
 
 
