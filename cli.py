@@ -840,10 +840,10 @@ def procedure_check(path: str) -> None:
     if problems:
         raise InvalidDefinition(f"{path}: {'; '.join(problems)}")
     book = load_letters(d, path)
-    letters = f", {len(book.letters)} letters" if book is not None else ""
+    letters = f"; {len(book.letters)} letters" if book is not None else ""
     click.echo(
         f"{path}: ok — {d.procedure} v{d.version}, {len(d.states)} states, "
-        f"{len(d.active_transitions)} transitions{letters}, sha256 {loaded.sha256[:12]}"
+        f"{len(d.active_transitions)} transitions, sha256 {loaded.sha256[:12]}{letters}"
     )
 
 

@@ -653,7 +653,6 @@ def draft_letter(
     urgency: str = "normal",
     secrecy: str = "normal",
     emblem: tuple[str, bytes] | None = None,
-    issued_only: bool = False,
 ) -> Drafted:
     """The letter *trigger* sends, filled from the case (with its number once issued)."""
     _check_codes(urgency, secrecy)
@@ -665,8 +664,6 @@ def draft_letter(
         given = _step_fields(definition, trigger, fields or {})
         history = uow.audit.for_case(case.reference)
         issued = _issued(history, letter.spec.id)
-        if issued_only and issued is None:
-            raise LetterError(f"letter '{letter.spec.id}' of {case.reference} was not issued")
         if issued is not None:
             kept = uow.documents.get(issued.sha256)
             if kept is not None and not fields and not note:
