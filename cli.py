@@ -714,7 +714,10 @@ def print_history(history: Iterable[AuditRecord], lang: str) -> None:
 
     date_lang = "th" if lang == "th" else "en"
     for r in history:
-        move = f"{r.source or '∅'} → {r.dest}" if r.dest else f"{r.source} (refused)"
+        if r.dest:
+            move = f"{r.source or '∅'} → {r.dest}"
+        else:  # a record that leaves the case where it was: a refusal, a plan, a letter
+            move = f"{r.source} (refused)" if r.kind == "denied" else f"{r.source}"
         who = f"{r.actor_id}" + (f" [{r.actor_role}]" if r.actor_role else "")
         click.echo(
             f"#{r.seq:<4} {format_moment(r.occurred_at, date_lang)}  {r.kind:10} "
