@@ -513,3 +513,51 @@ def test_compose_is_pure_and_fills_the_step_fields_given(demo: tuple[Engine, str
     assert "มติที่ 9/2569 เมื่อวันที่ 15 มกราคม 2569" in text
     assert "วันที่ 16 มกราคม 2569" in text
     del history
+
+
+def test_every_letter_of_version_2_is_filled_from_a_case_walked_under_it(tmp_path: Path) -> None:
+    """Version 2 (the Cabinet acknowledges after signing) has its own book: the signing report
+    comes first, then the ministry's report to the Cabinet; each is filled from a v2 case."""
+    book = letters_of("provincial", 2)
+    assert book is not None
+    assert {x.spec.trigger for x in book.letters} >= {"report_signing", "propose_acknowledgement"}
+    engine = make_engine(str(tmp_path / "v2.db"))
+    from store import init_database
+
+    init_database(engine, training=True)
+    uow = SqlAlchemyUnitOfWork(engine)
+    start = dt.datetime(2027, 1, 5, 3, 0, tzinfo=dt.UTC)
+    for officer in OFFICERS:
+        services.add_officer(uow, officer, None, start)
+    actors = {o.id: o for o in OFFICERS}
+    case = services.open_case(
+        uow, actors["somchai"], NewCase("TH-50", "Guangzhou", "CN", "city", "LOI", "friendship"),
+        start, version=2,
+    )  # fmt: skip
+    by_trigger = {s[2]: s for s in STEPS}
+    agreed = by_trigger["propose_to_cabinet"][3]
+    texts = {k: agreed[k] for k in ("agreed_text_th", "agreed_text_en")}
+    walk = [
+        *STEPS[:9],
+        ("", "director-fad", "approve_for_signing", texts, ""),
+        by_trigger["record_signing"],
+        by_trigger["report_signing"],
+        ("", "permsec", "propose_acknowledgement", {"cabinet_proposal_no": "มท 0204.3/77"}, ""),
+    ]
+    for day, (_when, officer, trigger, fields, note) in enumerate(walk, 1):
+        services.advance_case(
+            uow, actors[officer], case.reference, trigger, fields, note,
+            start + dt.timedelta(days=day),
+        )  # fmt: skip
+    for letter in book.letters:
+        content = draft_letter(
+            SqlAlchemyUnitOfWork(engine), case.reference, letter.spec.trigger, NOW,
+            note=NOTES.get(letter.spec.id, ""),
+        ).content  # fmt: skip
+        assert content.missing == (), (letter.spec.id, content.missing)
+        assert LONG_BE_DATE.search(content.date_text)
+    text = "\n".join(
+        text_lines(draft_letter(uow, case.reference, "propose_acknowledgement", NOW).content)
+    )
+    assert "เมื่อวันที่ 31 มีนาคม 2567 ณ Guangzhou, China" in text
+    engine.dispose()
