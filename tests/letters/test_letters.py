@@ -28,6 +28,7 @@ from states.letters import letters_of, load_letters
 from store import SqlAlchemyUnitOfWork, make_engine
 from store.demo import OFFICERS, STEPS, build_demo
 from workflow import services
+from workflow.errors import InvalidInput
 from workflow.letters import (
     BLANK,
     compose,
@@ -561,3 +562,47 @@ def test_every_letter_of_version_2_is_filled_from_a_case_walked_under_it(tmp_pat
     )
     assert "เมื่อวันที่ 31 มีนาคม 2567 ณ Guangzhou, China" in text
     engine.dispose()
+
+
+def _png(width: int, height: int) -> bytes:
+    """A small grey PNG, made here (the agency's own emblem file takes its place in real use)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(("letter_id", "height_cm"), [("submission", 3.0), ("governor_memo", 1.5)])
+def test_an_emblem_file_is_placed_at_the_height_its_kind_requires(
+    demo: tuple[Engine, str], letter_id: str, height_cm: float, tmp_path: Path
+) -> None:
+    """SISTERCITY_GARUDA's image: 3 cm on an external letter, 1.5 cm on a memo; without one,
+    the emblem's place is kept at that size."""
+    from workflow.letters import garuda_image, render_html
+
+    emblem_file = tmp_path / "garuda.png"
+    emblem_file.write_bytes(_png(30, 36))
+    emblem = garuda_image(str(emblem_file))
+    content = _draft(demo, letter_id).content
+    page = render_html(content, emblem)
+    assert '<img class="garuda" alt="ตราครุฑ" src="data:image/png;base64,' in page
+    assert f".garuda {{ display: block; height: {height_cm:g}cm;" in page
+    reserved = render_html(content)
+    assert '<div class="garuda box" role="img" aria-label="ตราครุฑ"></div>' in reserved
+    with zipfile.ZipFile(__import__("io").BytesIO(letter_docx(content, emblem))) as docx:
+        xml = docx.read("word/document.xml").decode("utf-8")
+    emu = re.search(r'<wp:extent cx="\d+" cy="(\d+)"', xml)
+    assert emu is not None and int(emu.group(1)) == round(height_cm * 360000)
+    with pytest.raises(InvalidInput, match="not a PNG, JPEG or SVG"):
+        garuda_image(str(tmp_path / "garuda.gif"))
