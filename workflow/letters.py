@@ -48,7 +48,7 @@ from states.reference import PROVINCES
 from workflow.authorization import Access, authorize, recorded_refusals
 from workflow.catalog import engine_for_case
 from workflow.errors import InvalidInput, WorkflowError
-from workflow.fields import _convert
+from workflow.fields import convert
 from workflow.model import Actor, AuditDraft, AuditRecord, Case
 from workflow.ports import UnitOfWork
 from workflow.services import find_case
@@ -603,7 +603,7 @@ def _step_fields(
             problems.append(f"{name}: not a field of '{trigger}' (accepts: {allowed})")
             continue
         try:
-            values[name] = _convert(definition.field(name), raw)
+            values[name] = convert(definition.field(name), raw)
         except ValueError as exc:
             problems.append(f"{name}: {exc}")
     if problems:
