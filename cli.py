@@ -714,7 +714,10 @@ def print_history(history: Iterable[AuditRecord], lang: str) -> None:
 
     date_lang = "th" if lang == "th" else "en"
     for r in history:
-        move = f"{r.source or '∅'} → {r.dest}" if r.dest else f"{r.source} (refused)"
+        if r.dest:
+            move = f"{r.source or '∅'} → {r.dest}"
+        else:  # a record that leaves the case where it was: a refusal, a plan, a letter
+            move = f"{r.source} (refused)" if r.kind == "denied" else f"{r.source}"
         who = f"{r.actor_id}" + (f" [{r.actor_role}]" if r.actor_role else "")
         click.echo(
             f"#{r.seq:<4} {format_moment(r.occurred_at, date_lang)}  {r.kind:10} "
@@ -831,6 +834,7 @@ def procedure_show(name: str, version: int | None, lang: str, as_json: bool) -> 
 def procedure_check(path: str) -> None:
     """Check a definition file: references, reachability, traps, ambiguity, roles."""
     from states import InvalidDefinition, load_file
+    from states.letters import load_letters
     from workflow.effects import code_problems
 
     loaded = load_file(path)
@@ -838,9 +842,11 @@ def procedure_check(path: str) -> None:
     problems = code_problems(d)
     if problems:
         raise InvalidDefinition(f"{path}: {'; '.join(problems)}")
+    book = load_letters(d, path)
+    letters = f"; {len(book.letters)} letters" if book is not None else ""
     click.echo(
         f"{path}: ok — {d.procedure} v{d.version}, {len(d.states)} states, "
-        f"{len(d.active_transitions)} transitions, sha256 {loaded.sha256[:12]}"
+        f"{len(d.active_transitions)} transitions, sha256 {loaded.sha256[:12]}{letters}"
     )
 
 
@@ -1949,3 +1955,186 @@ def serve(
     if trusted_header is None and host not in ("127.0.0.1", "::1", "localhost"):
         click.echo("note: without --trusted-header only loopback clients are served", err=True)
     web.run(config, host, port)
+
+
+# ---------------------------------------------------------------------- letter (official letters)
+@cli.group()
+def letter() -> None:
+    """Official letters (หนังสือราชการ) drafted from a case, numbered from the unit's register."""
+
+
+_LETTER_OUTPUTS = (".html", ".pdf", ".docx")
+
+
+def _letter_outputs(output: str | None, metadata: str | None) -> None:
+    if output is not None and not output.lower().endswith(_LETTER_OUTPUTS):
+        raise click.UsageError("-o FILE must end in .pdf, .docx or .html")
+    if metadata is not None and not metadata.lower().endswith(".json"):
+        raise click.UsageError("--metadata FILE must end in .json")
+
+
+def _write_letter(
+    drafted: Any, emblem: Any, output: str | None, meta: str | None, force: bool
+) -> None:
+    """Write the letter where asked (.pdf, .docx or .html) and its metadata JSON."""
+    from workflow.letters import metadata, text_lines
+
+    files: dict[str, bytes] = {}
+    if output is None:
+        click.echo("\n".join(text_lines(drafted.content)))
+    else:
+        suffix = output.lower().rsplit(".", 1)[-1]
+        if suffix == "pdf":
+            from workflow.printing import html_to_pdf
+
+            data = html_to_pdf(drafted.html)
+        elif suffix == "docx":
+            from workflow.letters_docx import letter_docx
+
+            data = letter_docx(drafted.content, emblem)
+        else:
+            data = drafted.html.encode("utf-8")
+        with open_output(output, force, binary=True) as fh:
+            fh.write(data)
+        files[os.path.basename(output)] = data
+        click.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
+    if meta is not None:
+        with open_output(meta, force) as out:
+            out.write(json.dumps(metadata(drafted.content, files), ensure_ascii=False, indent=2))
+            out.write("\n")
+        click.echo(f"wrote {meta}", err=True)
+    if drafted.content.missing:
+        click.echo(f"not known yet: {', '.join(drafted.content.missing)}", err=True)
+
+
+def _letter_options(fn: F) -> F:
+    for option in reversed(
+        (
+            click.argument("reference"),
+            click.argument("trigger"),
+            click.option(
+                "--letter", "letter_id", default=None, help="When the step sends several."
+            ),
+            click.option(
+                "-f", "--field", "field_values", multiple=True, help="NAME=VALUE of the step."
+            ),
+            click.option(
+                "--note", default="", help="The step's note (a reason the letter gives)."
+            ),
+            click.option(
+                "--urgency",
+                type=LibraryChoice("states.letters", "URGENCY"),
+                default="normal",
+                help="ชั้นความเร็ว: normal ปกติ, urgent ด่วน, very_urgent ด่วนมาก, most_urgent ด่วนที่สุด.",
+            ),
+            click.option(
+                "--secrecy",
+                type=LibraryChoice("states.letters", "SECRECY"),
+                default="normal",
+                help="ชั้นความลับ: normal ปกติ, confidential ลับ, secret ลับมาก, top_secret ลับที่สุด.",
+            ),
+            click.option(
+                "-o",
+                "--output",
+                default=None,
+                type=click.Path(dir_okay=False),
+                help="FILE.pdf, FILE.docx or FILE.html; without it the text is printed.",
+            ),
+            click.option(
+                "--metadata",
+                "meta",
+                default=None,
+                type=click.Path(dir_okay=False),
+                help="FILE.json for an electronic correspondence system.",
+            ),
+            click.option("--force", is_flag=True, help="Replace existing output files."),
+        )
+    ):
+        fn = option(fn)
+    return fn
+
+
+@letter.command("draft")
+@_letter_options
+@pass_app
+@refusals
+def letter_draft(
+    app: App,
+    reference: str,
+    trigger: str,
+    letter_id: str | None,
+    field_values: tuple[str, ...],
+    note: str,
+    urgency: str,
+    secrecy: str,
+    output: str | None,
+    meta: str | None,
+    force: bool,
+) -> None:
+    """The letter step TRIGGER sends, filled from case REFERENCE (its number once issued)."""
+    from workflow.letters import GARUDA_ENV, draft_letter, garuda_image
+
+    _letter_outputs(output, meta)
+    emblem = garuda_image(os.environ.get(GARUDA_ENV))
+    drafted = draft_letter(
+        app.uow(), reference, trigger, app.now(), letter_id, _parse_fields(field_values),
+        note, urgency, secrecy, emblem,
+    )  # fmt: skip
+    _write_letter(drafted, emblem, output, meta, force)
+
+
+@letter.command("issue")
+@_letter_options
+@pass_app
+@refusals
+def letter_issue(
+    app: App,
+    reference: str,
+    trigger: str,
+    letter_id: str | None,
+    field_values: tuple[str, ...],
+    note: str,
+    urgency: str,
+    secrecy: str,
+    output: str | None,
+    meta: str | None,
+    force: bool,
+) -> None:
+    """Take the letter's number from its unit's register for this year, and record it."""
+    from workflow.letters import GARUDA_ENV, garuda_image, issue_letter
+
+    _letter_outputs(output, meta)
+    emblem = garuda_image(os.environ.get(GARUDA_ENV))
+    drafted, record = issue_letter(
+        app.uow(), app.actor(), reference, trigger, app.now(), letter_id,
+        _parse_fields(field_values), note, urgency, secrecy, emblem,
+    )  # fmt: skip
+    c = drafted.content
+    hint = ""
+    if c.number_field:
+        hint = f'  (record it: -f {c.number_field}="{c.number}"'
+        hint += f" -f {c.date_field}={c.date.isoformat()})" if c.date_field else ")"
+    click.echo(f"{record.case_reference}: {c.letter_id} ที่ {c.number} (audit #{record.seq}){hint}")
+    if output is not None or meta is not None:
+        _write_letter(drafted, emblem, output, meta, force)
+
+
+@letter.command("list")
+@click.argument("reference")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def letter_list(app: App, reference: str, as_json: bool) -> None:
+    """The letters issued for a case: number, date, step, subject, SHA-256."""
+    from workflow.letters import list_letters
+    from workflow.thaidate import format_long_date
+
+    letters = list_letters(app.uow(), reference)
+    if as_json:
+        emit_json([{**asdict(x), "date": x.date.isoformat()} for x in letters])
+        return
+    for x in letters:
+        click.echo(
+            f"{x.number}  {format_long_date(x.date)}  {x.trigger}  {x.letter_id}  "
+            f"{x.subject}  sha256 {x.sha256[:12]}  (#{x.audit_seq})"
+        )

@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 COLUMNS = AUDIT_COLUMNS
 MOVING_KINDS = frozenset({"open", "import", "transition", "migrate"})
 #: Kinds of case records that leave the case where it was.
-STILL_KINDS = frozenset({"denied", "plan"})
+STILL_KINDS = frozenset({"denied", "plan", "letter"})
 #: Kinds never about a case; a ``denied`` record is about a case only when one was targeted.
 CASELESS_KINDS = frozenset({"officer", "head_export", "mechanism", "settings"})
 MAYBE_CASELESS_KINDS = frozenset({"denied"})

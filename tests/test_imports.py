@@ -84,7 +84,9 @@ class Row:
     required: frozenset[str] = frozenset()
 
 
-GROUPS = "officer case procedure diagram audit activity plan province report import document"
+GROUPS = (
+    "officer case procedure diagram audit activity plan province report import document letter"
+)
 TABLE = [
     Row(
         "help",
@@ -168,6 +170,13 @@ TABLE = [
         ("--db {db} diagram case {active} --format dot",),
         READ - {"graphviz"},
         frozenset({"graphviz"}),
+    ),
+    # A letter's text needs the case's engine, never python-docx (only for a .docx) or a browser.
+    Row(
+        "letters",
+        ("--db {db} letter draft {active} consult_mfa", "--db {db} letter list {active}"),
+        WRITE | {"docx", "lxml", "selenium"},
+        frozenset({"transitions"}),
     ),
     # Builds the case's engine: that is where a changed definition file is refused.
     Row("case show", ("--db {db} case show {active}",), WRITE),

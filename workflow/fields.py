@@ -84,6 +84,12 @@ def _convert(spec: FieldSpec, raw: Any) -> Any:
     return _scalar(spec, raw)
 
 
+def convert(spec: FieldSpec, raw: Any) -> Any:
+    """One field's value as a step records it (a document by its record, a date in ISO form),
+    or ``ValueError`` saying what is wrong with it."""
+    return _convert(spec, raw)
+
+
 def _file_value(raw: Any) -> dict[str, Any]:
     if isinstance(raw, Mapping):
         if not _SHA.match(str(raw.get("sha256", ""))):

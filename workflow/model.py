@@ -15,6 +15,8 @@ SYSTEM_ACTOR = "system"
 
 #: ``plan`` and ``mechanism`` record follow-up facts (a fiscal year's action plan and budget, a
 #: provincial committee order); like ``denied`` they carry no ``dest`` and never move a case.
+#: ``letter`` gives an official letter of a case its number from its unit's register; it never
+#: moves the case either.
 #: ``migrate`` moves a case to another version of its procedure (naming both files' hashes).
 EventKind = Literal[
     "open",
@@ -27,6 +29,7 @@ EventKind = Literal[
     "mechanism",
     "migrate",
     "settings",
+    "letter",
 ]
 
 

@@ -9,7 +9,9 @@ each record could have been written by the product. For every record, in order:
 * a step respects segregation of duties (no officer who made a separated step of the case, or
   opened it, takes it) and carries every field the step requires (and a note where one is due);
 * an ``officer`` event is made by an officer who manages officers (or, before any exists, by the
-  bootstrap); a ``settings`` event by ``init``.
+  bootstrap); a ``settings`` event by ``init``;
+* a ``letter`` event is made by a role its letter's ``issue_roles`` name, and its number is the
+  next of its unit's register for the year: no repeat, no gap.
 
 What the replay leaves is compared with the rows the product relies on: each officer's
 registration, the database's settings, and each case's identity, opener and step actors.
@@ -27,6 +29,7 @@ from functools import cache
 from typing import Any
 
 from states import RETURN, load_procedure, newest_definitions
+from states.letters import letters_of
 from workflow.model import SYSTEM_ACTOR, Actor, actors_of
 from workflow.officers import INIT_ACTOR, officer_fields, officer_from_fields
 
@@ -85,6 +88,24 @@ def _rules(procedure: str, version: int) -> _Rules:
     return _Rules(steps, actions)
 
 
+@cache
+def _letter_roles(
+    procedure: str, version: int
+) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Each letter's issuing roles and the scoped ones among them, as its version declares."""
+    book = letters_of(procedure, version)
+    if book is None:
+        return {}
+    d = load_procedure(procedure, version).definition
+    return {
+        x.spec.id: (
+            frozenset(x.spec.issue_roles),
+            frozenset(r for r in x.spec.issue_roles if d.role(r).scoped),
+        )
+        for x in book.letters
+    }
+
+
 def _national() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
     found: dict[str, tuple[set[str], set[str]]] = {}
     for loaded in newest_definitions():
@@ -113,6 +134,8 @@ class Replay:
         self.officer_seq: dict[str, int] = {}
         self.settings: dict[str, Any] | None = None
         self.cases: dict[str, _CaseSeen] = {}
+        #: The last number of each unit's letter register per year (B.E.).
+        self.letter_numbers: dict[tuple[str, Any], int] = {}
         self._national = _national()
 
     # ------------------------------------------------------------------ one record
@@ -160,6 +183,8 @@ class Replay:
         if kind in ("plan", "migrate"):
             roles, scoped = rules.actions.get(kind, (frozenset(), frozenset()))
             return self._may(actor, role, roles, scoped, seen.province, kind)
+        if kind == "letter":
+            return self._letter(actor, role, fields, definition, seen.province)
         if kind != "transition" or trigger is None or source is None or dest is None:
             return []
         step = rules.steps.get((trigger, source, dest))
@@ -183,6 +208,30 @@ class Replay:
         if actor not in done:
             done.append(actor)
         seen.last[trigger] = actor
+        return problems
+
+    def _letter(
+        self,
+        actor: str,
+        role: str | None,
+        fields: Mapping[str, Any],
+        definition: tuple[str, int],
+        province: Any,
+    ) -> list[str]:
+        """A letter's number: taken by a role its letter names, next in its unit's register."""
+        letter = _letter_roles(*definition).get(str(fields.get("letter")))
+        if letter is None:
+            return [f"no letter '{fields.get('letter')}' in {definition[0]} v{definition[1]}"]
+        problems = self._may(actor, role, *letter, province, "issue_letter")
+        key = (str(fields.get("unit")), fields.get("year"))
+        number = fields.get("number")
+        expected = self.letter_numbers.get(key, 0) + 1
+        if number != expected:
+            problems.append(
+                f"letter number {key[0]}/{number} of {key[1]}: the register's next was {expected}"
+            )
+        if isinstance(number, int):
+            self.letter_numbers[key] = max(number, expected - 1)
         return problems
 
     def _registered(self, actor: str) -> bool:

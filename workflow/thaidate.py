@@ -51,6 +51,11 @@ def format_date(day: dt.date, lang: str = "en") -> str:
     return day.isoformat()
 
 
+def format_long_date(day: dt.date) -> str:
+    """The long Thai form official letters use: ``29 กรกฎาคม 2564`` (Buddhist Era)."""
+    return f"{day.day} {THAI_MONTHS[day.month - 1]} {to_buddhist_era(day.year)}"
+
+
 def format_moment(moment: dt.datetime, lang: str = "en") -> str:
     """An aware timestamp shown in Bangkok time, B.E. for Thai."""
     local = moment.astimezone(BANGKOK)
