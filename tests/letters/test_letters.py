@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import Engine
 
 from states import InvalidDefinition, available_procedures, load_procedure
-from states.letters import letters_of, load_letters
+from states.letters import LetterBook, letters_of, load_letters
 from store import SqlAlchemyUnitOfWork, make_engine
 from store.demo import OFFICERS, STEPS, build_demo
 from workflow import services
@@ -42,8 +42,14 @@ from workflow.letters_docx import letter_docx
 from workflow.model import NewCase
 from workflow.printing import html_to_pdf
 
-BOOK = letters_of("provincial", 1)
-assert BOOK is not None
+
+def _book(procedure: str, version: int) -> LetterBook:
+    book = letters_of(procedure, version)
+    assert book is not None, f"{procedure} v{version} has letters"
+    return book
+
+
+BOOK = _book("provincial", 1)
 LETTERS = [x.spec.id for x in BOOK.letters]
 NOW = dt.datetime(2026, 11, 30, 3, 0, tzinfo=dt.UTC)
 MONTHS = "มกราคม|กุมภาพันธ์|มีนาคม|เมษายน|พฤษภาคม|มิถุนายน|กรกฎาคม|สิงหาคม|กันยายน|ตุลาคม|พฤศจิกายน|ธันวาคม"
@@ -320,9 +326,9 @@ def _endorsed_case(engine: Engine) -> str:
         start,
         version=1,
     )
-    for day, (_when, officer, trigger, fields, note) in enumerate(STEPS[:5], 1):
+    for day, (_when, who, trigger, fields, note) in enumerate(STEPS[:5], 1):
         services.advance_case(
-            uow, actors[officer], case.reference, trigger, fields, note,
+            uow, actors[who], case.reference, trigger, fields, note,
             start + dt.timedelta(days=day),
         )  # fmt: skip
     return case.reference
@@ -545,9 +551,9 @@ def test_every_letter_of_version_2_is_filled_from_a_case_walked_under_it(tmp_pat
         by_trigger["report_signing"],
         ("", "permsec", "propose_acknowledgement", {"cabinet_proposal_no": "มท 0204.3/77"}, ""),
     ]
-    for day, (_when, officer, trigger, fields, note) in enumerate(walk, 1):
+    for day, (_when, who, trigger, fields, note) in enumerate(walk, 1):
         services.advance_case(
-            uow, actors[officer], case.reference, trigger, fields, note,
+            uow, actors[who], case.reference, trigger, fields, note,
             start + dt.timedelta(days=day),
         )  # fmt: skip
     for letter in book.letters:
