@@ -128,6 +128,44 @@ def build_log(path: Path | str, cases: int, per_case: int) -> list[str]:
     return references
 
 
+# ---------------------------------------------------------------------- built once, kept
+ROOT = Path(__file__).resolve().parent.parent
+#: Where the national-scale databases are kept between runs (git-ignored).
+CACHE = Path(os.environ.get("SISTERCITY_BENCH_CACHE", ROOT / "benchmarks" / ".cache"))
+#: Files whose change makes a kept database stale: its builders and what the product writes.
+_BUILT_FROM = (
+    "benchmarks/scale.py", "benchmarks/kpi_report.py", "benchmarks/steps.py",
+    "store/tables.py", "store/schema.py", "store/repository.py", "store/projections.py",
+    "workflow/integrity.py", "workflow/effects.py",
+)  # fmt: skip
+
+
+def built_once(folder: Path, name: str, sizes: tuple[int, ...], build: Any) -> Path:
+    """*folder*/*name*: a copy of the database ``build(path)`` makes, built once per sizes and
+    per version of the files it is built from and kept under ``CACHE``."""
+    digest = hashlib.sha256(repr(sizes).encode())
+    for relative in _BUILT_FROM:
+        digest.update((ROOT / relative).read_bytes())
+    for migration in sorted((ROOT / "store/migrations/versions").glob("*.py")):
+        digest.update(migration.read_bytes())
+    kept = CACHE / f"{name}-{'x'.join(map(str, sizes))}-{digest.hexdigest()[:12]}.db"
+    if not kept.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        for stale in CACHE.glob(f"{name}-{'x'.join(map(str, sizes))}-*.db"):
+            stale.unlink()
+        partial = kept.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        build(partial)
+        with sqlite3.connect(partial) as conn:  # one file, nothing left in the log
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        partial.rename(kept)
+        for extra in ("-wal", "-shm"):
+            partial.with_name(partial.name + extra).unlink(missing_ok=True)
+    target = folder / f"{name}.db"
+    shutil.copy(kept, target)
+    return target
+
+
 # ---------------------------------------------------------------------- the same SQL, raw
 @contextmanager
 def captured(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
@@ -305,8 +343,11 @@ def scale_figures(folder: Path, quick: bool) -> list[Figure]:
     figures: list[Figure] = []
     group = f"Scale: {cases:,} cases, {cases * per_case:,} records"
 
-    log_db = folder / "log.db"
-    references = build_log(log_db, cases, per_case)
+    log_db = built_once(
+        folder, "log", (cases, per_case), lambda path: build_log(path, cases, per_case)
+    )
+    with sqlite3.connect(log_db) as conn:
+        references = [r for (r,) in conn.execute("SELECT reference FROM cases ORDER BY 1")]
     engine = make_engine(str(log_db))
     raw = raw_connection(log_db)
     rng = random.Random(3)
@@ -368,8 +409,10 @@ def scale_figures(folder: Path, quick: bool) -> list[Figure]:
     engine.dispose()
 
     # -- the relationships database: lists and the KPI report
-    rel_db = folder / "relationships.db"
-    kpi_report.build(rel_db, relationships, kpi_records)
+    rel_db = built_once(
+        folder, "relationships", (relationships, kpi_records),
+        lambda path: kpi_report.build(path, relationships, kpi_records),
+    )  # fmt: skip
     engine = make_engine(str(rel_db))
     raw = raw_connection(rel_db)
     rel_group = f"Scale: {relationships:,} relationships, {kpi_records:,} records"

@@ -8,6 +8,7 @@ per step) is data here, and a new rule is a new version of the file, never a cod
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
@@ -285,9 +286,19 @@ class ProcedureDefinition(BaseModel):
         """What this procedure calls *phase* (its own name, else the common one)."""
         return self.phase_labels.get(phase) or PHASE_LABELS[phase]
 
+    @cached_property
+    def meanings(self) -> dict[str, frozenset[str]]:
+        """Each meaning declared by a state, with the ids of the states that count as it
+        (computed once: a definition never changes)."""
+        found: dict[str, set[str]] = {}
+        for state in self.states:
+            for meaning in state.counts_as:
+                found.setdefault(meaning, set()).add(state.id)
+        return {meaning: frozenset(ids) for meaning, ids in found.items()}
+
     def states_counting_as(self, meaning: Meaning) -> frozenset[str]:
         """Ids of the states that count as *meaning*."""
-        return frozenset(s.id for s in self.states if meaning in s.counts_as)
+        return self.meanings.get(meaning, frozenset())
 
     def counts_as(self, state_id: str | None, meaning: Meaning) -> bool:
         """Whether *state_id* counts as *meaning* (``False`` for an unknown or no state)."""

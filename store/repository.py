@@ -676,7 +676,8 @@ class SqlAlchemyAuditLog:
         return record
 
     def for_case(self, reference: str) -> list[AuditRecord]:
-        return [_record(r) for r in self.tx.execute(_RECORDS_OF_CASE, {"reference": reference})]
+        rows = self.tx.execute(_RECORDS_OF_CASE, {"reference": reference}).all()
+        return [_record(r) for r in rows]
 
     def get(self, seq: int) -> AuditRecord | None:
         record = self.tx.records.get(seq)

@@ -11,7 +11,7 @@ from typing import Self
 
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from store.database import WRITE_OPTION, make_session_factory
@@ -39,6 +39,22 @@ def _missing_table(exc: Exception) -> bool:
     return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
+_FACTORY = "_sistercity_session_factory"
+
+
+def _factory_for(engine: Engine) -> sessionmaker[Session]:
+    """The engine's session factory, made once: a factory is a class of its own with its
+    listener, whose making costs more than a read (the web view makes a unit of work per
+    request)."""
+    factory: sessionmaker[Session] | None = getattr(engine, _FACTORY, None)
+    if factory is None:
+        factory = make_session_factory(engine)
+        # The head row and other deferred writes go out just before the transaction commits.
+        event.listen(factory, "before_commit", flush_before_commit)
+        setattr(engine, _FACTORY, factory)
+    return factory
+
+
 class SqlAlchemyUnitOfWork:
     """The store's unit of work; a use case enters it once and commits at most once."""
 
@@ -52,9 +68,7 @@ class SqlAlchemyUnitOfWork:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._factory = make_session_factory(engine)
-        # The head row and other deferred writes go out just before the transaction commits.
-        event.listen(self._factory, "before_commit", flush_before_commit)
+        self._factory = _factory_for(engine)
 
     def __enter__(self) -> Self:
         self.session = self._factory()

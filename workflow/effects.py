@@ -393,33 +393,33 @@ def _imported(
     fields = record.fields
     signed_text = fields.get("signed_on_date")
     signed = dt.date.fromisoformat(str(signed_text)) if signed_text else None
-    facts = replace(facts, imported_sha256=fields.get("file_sha256"))
+    # The changes are gathered and applied at once (an import projects thousands of these).
+    changes: dict[str, Any] = {"imported_sha256": fields.get("file_sha256")}
+    precision = facts.signed_precision
     if signed is not None:
         precision = str(fields.get("signed_on_precision") or "day")
-        facts = replace(
-            facts,
+        changes.update(
             established_on=signed,
             established_precision=precision,
             signed_on=signed,
             signed_precision=precision,
         )
     elif definition.counts_as(record.dest, "established"):
-        facts = replace(facts, established_precision="unknown")
+        changes["established_precision"] = "unknown"
     term = fields.get("term_years")
     if term not in (None, ""):
         years = int(term)
-        exact = signed is not None and facts.signed_precision == "day"
+        exact = signed is not None and precision == "day"
         expires = add_years(signed, years) if signed is not None and exact else None
-        facts = replace(facts, term_years=years, expires_on=expires)
+        changes.update(term_years=years, expires_on=expires)
     supersedes = fields.get("supersedes")
     if supersedes:
-        facts = replace(
-            facts,
+        changes.update(
             supersedes=str(supersedes),
             relationship=str(fields.get("relationship") or supersedes),
         )
     if definition.counts_as(record.dest, "follow_up"):
-        facts = replace(facts, follow_up_since=day)
+        changes["follow_up_since"] = day
     if definition.counts_as(record.dest, "ended"):
-        facts = replace(facts, ended_on=signed or day)
-    return facts
+        changes["ended_on"] = signed or day
+    return replace(facts, **changes)

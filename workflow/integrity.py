@@ -13,15 +13,23 @@ import hashlib
 import json
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 RECORD_VERSION = 1
 GENESIS_HASH = "0" * 64
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+# Built once: ``json.dumps`` with non-default options builds an encoder at every call.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+@lru_cache(maxsize=256)
 def utc_text(moment: dt.datetime) -> str:
-    """The one timestamp format hashed and stored: microseconds, UTC, ``Z``."""
+    """The one timestamp format hashed and stored: microseconds, UTC, ``Z``.
+
+    Kept for the moments most recently formatted: a step or an import formats its one "now"
+    several times (two equal aware moments are the same instant, hence the same text).
+    """
     if moment.tzinfo is None:
         raise ValueError("audit timestamps must be timezone-aware")
     return moment.astimezone(dt.UTC).strftime(TIMESTAMP_FORMAT)
@@ -47,9 +55,7 @@ def _canonical(value: Any) -> Any:
 
 def canonical_json(value: Any) -> bytes:
     """Deterministic bytes for *value*."""
-    return json.dumps(
-        _canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
+    return _ENCODER.encode(_canonical(value)).encode("utf-8")
 
 
 def payload_sha256(fields: Mapping[str, Any], note: str) -> str:
