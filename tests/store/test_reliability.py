@@ -148,19 +148,32 @@ def test_many_processes_on_different_cases_all_win(db_url: str, tmp_path: Path) 
     _verified(db_url)
 
 
+def _acknowledged_count(acks: Path) -> int:
+    try:
+        return acks.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
 def test_no_acknowledged_step_is_lost_to_kill_9(db_url: str, tmp_path: Path) -> None:
     _setup(db_url, 0)
     acks = tmp_path / "acks.txt"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     rng = random.Random(9)
     for _ in range(KILLS):
+        before = _acknowledged_count(acks)
         writer = subprocess.Popen(
             [sys.executable, "-c", WRITER, db_url, str(acks)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,
         )
-        time.sleep(rng.uniform(0.35, 0.9))  # start-up, then somewhere in the writes
+        # Past its start-up (however slow the machine), then somewhere in the writes.
+        deadline = time.monotonic() + 60
+        while _acknowledged_count(acks) == before and writer.poll() is None:
+            assert time.monotonic() < deadline, "the writer acknowledged nothing in 60 s"
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.25))
         writer.send_signal(signal.SIGKILL)
         writer.wait()
     acknowledged = [line.split() for line in acks.read_text().splitlines() if line.strip()]
