@@ -15,6 +15,7 @@ Hierarchy::
      ├── DocumentNotFound / DocumentCorrupted
      ├── UnknownOfficer / IdentityError
      ├── InvalidInput              a malformed value outside a transition (e.g. a country code)
+     ├── BatchRefused              one decision over several cases: each refused case named
      └── DefinitionMismatch        the released definition file changed since the case opened
 """
 
@@ -98,3 +99,21 @@ class InvalidInput(WorkflowError):
 
 class DefinitionMismatch(WorkflowError):
     """A released definition no longer matches the hash a case was opened under."""
+
+
+class BatchRefused(WorkflowError):
+    """One decision over several cases was refused for some of them: nothing changed.
+
+    *failures* pairs each refused case with its own refusal (a ``PermissionDenied`` among them
+    has left its ``denied`` record).
+    """
+
+    def __init__(self, failures: list[tuple[str, WorkflowError]], total: int) -> None:
+        self.failures = failures
+        super().__init__(
+            "nothing changed: {refused} of {total} cases refused: {reasons}".format(
+                refused=len(failures),
+                total=total,
+                reasons="; ".join(f"{reference}: {refusal}" for reference, refusal in failures),
+            )
+        )
