@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from store.unit_of_work import SqlAlchemyUnitOfWork
     from workflow.model import Actor, AuditRecord, Case
+    from workflow.nextsteps import NextStep
     from workflow.receipts import Receipt
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -491,12 +492,12 @@ def case_show(app: App, reference: str, as_json: bool, lang: str) -> None:
     """Show a case and where it stands."""
     from states import load_procedure
     from workflow import followup as fu
-    from workflow import services
+    from workflow.nextsteps import next_steps
     from workflow.thaidate import format_moment, local_date
 
-    found = services.get_case(app.uow(), reference)
+    found, steps = next_steps(app.uow(), _optional_actor(app), reference, app.now())
     if as_json:
-        emit_json(case_dict(found))
+        emit_json({**case_dict(found), "next_steps": [s.as_dict() for s in steps]})
         return
     definition = load_procedure(found.procedure, found.version).definition
     state = definition.state(found.state)
@@ -521,6 +522,8 @@ def case_show(app: App, reference: str, as_json: bool, lang: str) -> None:
         ),
     ):
         click.echo(f"{key:11} {value}")
+    click.echo(_pick("ขั้นตอนต่อไป", "next steps", lang) + ":")
+    print_next_steps(steps, lang)
 
 
 @case.command("list")
@@ -546,25 +549,63 @@ def case_list(app: App, province: str | None, state: str | None, as_json: bool) 
 @case.command("actions")
 @click.argument("reference")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--lang", type=LANGS, default="both", show_default=True)
 @pass_app
 @refusals
-def case_actions(app: App, reference: str, as_json: bool) -> None:
-    """What you may do now on a case, with the fields each step needs."""
-    from workflow import services
+def case_actions(app: App, reference: str, as_json: bool, lang: str) -> None:
+    """Who acts next: every step from the case's state, who may take it, what it needs, and
+    whether you may."""
+    from workflow.nextsteps import next_steps
 
-    actions = services.available_actions(app.uow(), app.actor(), reference)
+    _case, steps = next_steps(app.uow(), _optional_actor(app), reference, app.now())
     if as_json:
-        emit_json([asdict(a) for a in actions])
+        emit_json([s.as_dict() for s in steps])
         return
-    if not actions:
-        click.echo("nothing you may do on this case now")
-    for a in actions:
-        click.echo(f"{a.trigger} → {a.dest}   {a.label_th} / {a.label_en}  (as {a.role})")
-        for f in a.fields:
+    print_next_steps(steps, lang)
+
+
+def _pick(th: str, en: str, lang: str) -> str:
+    return th if lang == "th" else en if lang == "en" else f"{th} / {en}"
+
+
+def print_next_steps(steps: Sequence[NextStep], lang: str) -> None:
+    """The next steps, one block each (``case actions``, ``case show``)."""
+    from workflow.nextsteps import GAP, NOTHING
+
+    if not steps:
+        click.echo(_pick("ไม่มีขั้นตอนต่อไป (สิ้นสุดแล้ว)", "no next step (final state)", lang))
+    for s in steps:
+        dest = _pick(s.dest_label_th, s.dest_label_en, lang) if s.dest else "?"
+        click.echo(
+            f"{s.trigger} → {s.dest or '?'} ({dest})   {_pick(s.label_th, s.label_en, lang)}"
+        )
+        own = ", " + _pick("ในจังหวัดของตน", "own province", lang)
+        roles = ", ".join(
+            f"{r.id} ({_pick(r.label_th, r.label_en, lang)}{own if r.scoped else ''})"
+            for r in s.roles
+        )
+        click.echo(f"    roles: {roles}")
+        if s.gap:
+            click.echo(f"    officers: none: {_pick(*GAP, lang)}")
+        else:
+            click.echo(
+                "    officers: " + ", ".join(f"{o.id} ({o.name}, as {o.role})" for o in s.officers)
+            )
+        for f in s.fields:
             need = "required" if f.required else "optional"
-            click.echo(f"    -f {f.name}=…   {f.type}, {need}: {f.label_th} / {f.label_en}")
-        if a.note_required:
+            kind = f"{f.type}: {'|'.join(f.choices)}" if f.choices else f.type
+            flag = f"--doc {f.name}=PATH" if f.document else f"-f {f.name}=…"
+            click.echo(f"    {flag}   {kind}, {need}: {_pick(f.label_th, f.label_en, lang)}")
+        if s.note_required:
             click.echo("    --note …   required")
+        if not s.fields and not s.note_required:
+            click.echo(f"    needs: {_pick(*NOTHING, lang)}")
+        for g in s.failing_guards:
+            click.echo(f"    rule not met now: {g}")
+        if s.may_take:
+            click.echo(f"    you: may take it, as {s.role}")
+        elif s.why_not:
+            click.echo(f"    you: may not ({s.refusal}): {s.why_not}")
 
 
 def _size(value: str | None) -> str | None:
