@@ -9,6 +9,7 @@ Hierarchy::
      ├── PermissionDenied          role or province scope   (recorded as a ``denied`` event)
      ├── SegregationOfDuties       same officer on both sides (recorded as a ``denied`` event)
      ├── MissingFields             each missing or invalid field named
+     ├── DatesOutOfOrder           a date before the case's earlier steps' dates, or in the future
      ├── GuardRejected             each failing guard named
      ├── ConcurrentUpdate          the case changed under you
      │    └── CaseMoved             its version moved since it was read (a step retries)
@@ -55,6 +56,19 @@ class MissingFields(WorkflowError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("missing or invalid: " + "; ".join(problems))
+
+
+class DatesOutOfOrder(WorkflowError):
+    """A step's date is earlier than one an earlier step of the case recorded, or in the future:
+    invalid input, like a missing field."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(
+            "dates out of order: {problems}; a step's dates follow the case's history".format(
+                problems="; ".join(problems)
+            )
+        )
 
 
 class GuardRejected(WorkflowError):

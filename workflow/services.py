@@ -29,6 +29,7 @@ from workflow.authorization import (
     recorded_refusals,
 )
 from workflow.catalog import engine_for_case, engine_in_force
+from workflow.chronology import check_dates
 from workflow.effects import project
 from workflow.engine import Fired, ProcedureEngine
 from workflow.errors import (
@@ -338,9 +339,23 @@ def fire_and_record(
     """Fire *trigger* on *case* and write everything it changes, in the caller's transaction."""
     engine = engine_for_case(case)
     fired = engine.fire(case, trigger, actor, fields, note, now)
+    check_history_dates(uow, engine, case, fired, now)
     for document, content in documents:
         uow.documents.put(document, content, now)
     return record_fired(uow, engine, case, fired, actor, note, now)
+
+
+def check_history_dates(
+    uow: UnitOfWork, engine: ProcedureEngine, case: Case, fired: Fired, now: dt.datetime
+) -> None:
+    """A checked step's dates against those the case's earlier steps recorded
+    (``workflow.chronology``); the case's facts come with the case, so this reads nothing more."""
+    definition = engine.definition
+    if not any(definition.field(n).type == "date" for n in fired.fields):
+        return
+    facts = uow.facts.get(case.reference)
+    earlier = facts.step_dates if facts is not None else ()
+    check_dates(definition, fired.spec, fired.role, fired.fields, earlier, now)
 
 
 def record_fired(
@@ -413,6 +428,7 @@ def advance_cases(
                 case = find_case(uow, reference)
                 engine = engine_for_case(case)
                 fired = engine.fire(case, trigger, actor, fields, note, now)
+                check_history_dates(uow, engine, case, fired, now)
             except WorkflowError as exc:
                 failures.append((reference, exc))
                 continue
