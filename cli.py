@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
     from store.unit_of_work import SqlAlchemyUnitOfWork
     from workflow.model import Actor, AuditRecord, Case
+    from workflow.nextsteps import NextStep
+    from workflow.receipts import Receipt
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: ``states.loader.PROCEDURES_ENV``, spelt here so that help needs no import of the definitions
@@ -167,6 +169,17 @@ def record_dict(r: AuditRecord) -> dict[str, Any]:
     d["occurred_at"] = r.occurred_at.isoformat()
     d["fields"] = dict(r.fields)
     return d
+
+
+def receipt_of(r: AuditRecord) -> Receipt:
+    from workflow.receipts import Receipt
+
+    return Receipt.of(r)
+
+
+def receipted(r: AuditRecord) -> dict[str, Any]:
+    """A record as JSON, with its receipt."""
+    return {**record_dict(r), "receipt": receipt_of(r).as_dict()}
 
 
 def case_dict(c: Case) -> dict[str, Any]:
@@ -459,11 +472,14 @@ def case_open(
     kwargs: dict[str, Any] = {"version": version}
     if procedure:
         kwargs["procedure"] = procedure
-    opened = services.open_case(app.uow(), app.actor(), new, app.now(), note, **kwargs)
+    opened, record = services.open_case_recorded(
+        app.uow(), app.actor(), new, app.now(), note, **kwargs
+    )
     if as_json:
-        emit_json(case_dict(opened))
+        emit_json({**case_dict(opened), "receipt": receipt_of(record).as_dict()})
     else:
         click.echo(f"{opened.reference} opened in '{opened.state}'")
+        click.echo(receipt_of(record).line())
 
 
 @case.command("show")
@@ -476,12 +492,12 @@ def case_show(app: App, reference: str, as_json: bool, lang: str) -> None:
     """Show a case and where it stands."""
     from states import load_procedure
     from workflow import followup as fu
-    from workflow import services
+    from workflow.nextsteps import next_steps
     from workflow.thaidate import format_moment, local_date
 
-    found = services.get_case(app.uow(), reference)
+    found, steps = next_steps(app.uow(), _optional_actor(app), reference, app.now())
     if as_json:
-        emit_json(case_dict(found))
+        emit_json({**case_dict(found), "next_steps": [s.as_dict() for s in steps]})
         return
     definition = load_procedure(found.procedure, found.version).definition
     state = definition.state(found.state)
@@ -506,6 +522,8 @@ def case_show(app: App, reference: str, as_json: bool, lang: str) -> None:
         ),
     ):
         click.echo(f"{key:11} {value}")
+    click.echo(_pick("ขั้นตอนต่อไป", "next steps", lang) + ":")
+    print_next_steps(steps, lang)
 
 
 @case.command("list")
@@ -531,25 +549,63 @@ def case_list(app: App, province: str | None, state: str | None, as_json: bool) 
 @case.command("actions")
 @click.argument("reference")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--lang", type=LANGS, default="both", show_default=True)
 @pass_app
 @refusals
-def case_actions(app: App, reference: str, as_json: bool) -> None:
-    """What you may do now on a case, with the fields each step needs."""
-    from workflow import services
+def case_actions(app: App, reference: str, as_json: bool, lang: str) -> None:
+    """Who acts next: every step from the case's state, who may take it, what it needs, and
+    whether you may."""
+    from workflow.nextsteps import next_steps
 
-    actions = services.available_actions(app.uow(), app.actor(), reference)
+    _case, steps = next_steps(app.uow(), _optional_actor(app), reference, app.now())
     if as_json:
-        emit_json([asdict(a) for a in actions])
+        emit_json([s.as_dict() for s in steps])
         return
-    if not actions:
-        click.echo("nothing you may do on this case now")
-    for a in actions:
-        click.echo(f"{a.trigger} → {a.dest}   {a.label_th} / {a.label_en}  (as {a.role})")
-        for f in a.fields:
+    print_next_steps(steps, lang)
+
+
+def _pick(th: str, en: str, lang: str) -> str:
+    return th if lang == "th" else en if lang == "en" else f"{th} / {en}"
+
+
+def print_next_steps(steps: Sequence[NextStep], lang: str) -> None:
+    """The next steps, one block each (``case actions``, ``case show``)."""
+    from workflow.nextsteps import GAP, NOTHING
+
+    if not steps:
+        click.echo(_pick("ไม่มีขั้นตอนต่อไป (สิ้นสุดแล้ว)", "no next step (final state)", lang))
+    for s in steps:
+        dest = _pick(s.dest_label_th, s.dest_label_en, lang) if s.dest else "?"
+        click.echo(
+            f"{s.trigger} → {s.dest or '?'} ({dest})   {_pick(s.label_th, s.label_en, lang)}"
+        )
+        own = ", " + _pick("ในจังหวัดของตน", "own province", lang)
+        roles = ", ".join(
+            f"{r.id} ({_pick(r.label_th, r.label_en, lang)}{own if r.scoped else ''})"
+            for r in s.roles
+        )
+        click.echo(f"    roles: {roles}")
+        if s.gap:
+            click.echo(f"    officers: none: {_pick(*GAP, lang)}")
+        else:
+            click.echo(
+                "    officers: " + ", ".join(f"{o.id} ({o.name}, as {o.role})" for o in s.officers)
+            )
+        for f in s.fields:
             need = "required" if f.required else "optional"
-            click.echo(f"    -f {f.name}=…   {f.type}, {need}: {f.label_th} / {f.label_en}")
-        if a.note_required:
+            kind = f"{f.type}: {'|'.join(f.choices)}" if f.choices else f.type
+            flag = f"--doc {f.name}=PATH" if f.document else f"-f {f.name}=…"
+            click.echo(f"    {flag}   {kind}, {need}: {_pick(f.label_th, f.label_en, lang)}")
+        if s.note_required:
             click.echo("    --note …   required")
+        if not s.fields and not s.note_required:
+            click.echo(f"    needs: {_pick(*NOTHING, lang)}")
+        for g in s.failing_guards:
+            click.echo(f"    rule not met now: {g}")
+        if s.may_take:
+            click.echo(f"    you: may take it, as {s.role}")
+        elif s.why_not:
+            click.echo(f"    you: may not ({s.refusal}): {s.why_not}")
 
 
 def _size(value: str | None) -> str | None:
@@ -566,18 +622,18 @@ def _size(value: str | None) -> str | None:
     return value
 
 
-def _parse_fields(values: Sequence[str]) -> dict[str, str]:
+def _parse_fields(values: Sequence[str], hint: str = "-f/--field") -> dict[str, str]:
     fields: dict[str, str] = {}
     for item in values:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise click.BadParameter(f"'{item}' is not NAME=VALUE", param_hint="-f/--field")
+            raise click.BadParameter(f"'{item}' is not NAME=VALUE", param_hint=hint)
         fields[name.strip()] = value
     return fields
 
 
 @case.command("advance")
-@click.argument("reference")
+@click.argument("references", nargs=-1, required=True, metavar="REFERENCE... TRIGGER")
 @click.argument("trigger")
 @click.option(
     "-f",
@@ -585,6 +641,12 @@ def _parse_fields(values: Sequence[str]) -> dict[str, str]:
     "field_values",
     multiple=True,
     help="NAME=VALUE; a document is NAME=PATH (recorded by SHA-256).",
+)
+@click.option(
+    "--doc",
+    "doc_values",
+    multiple=True,
+    help="NAME=PATH: a document recorded by SHA-256 and its contents kept (stored once).",
 )
 @click.option("--note", default="", help="Why; required by some steps.")
 @click.option(
@@ -603,35 +665,47 @@ def _parse_fields(values: Sequence[str]) -> dict[str, str]:
 @refusals
 def case_advance(
     app: App,
-    reference: str,
+    references: tuple[str, ...],
     trigger: str,
     field_values: tuple[str, ...],
+    doc_values: tuple[str, ...],
     note: str,
     keep_documents: bool,
     keep_up_to: str | None,
     as_json: bool,
 ) -> None:
-    """Move a case one step: TRIGGER is a step name from 'case actions'."""
+    """Move one case, or several at once by one decision, a step: TRIGGER is a step name
+    from 'case actions'. With several cases it is all or nothing."""
     from workflow import services
 
     fields: dict[str, Any] = dict(_parse_fields(field_values))
+    docs_given = _parse_fields(doc_values, "--doc")
+    fields.update(docs_given)
     documents: Sequence[tuple[Any, bytes]] = ()
-    if keep_documents or keep_up_to:
+    if keep_documents or keep_up_to or docs_given:
         from workflow import documents as docs
 
-        kept = docs.keep_documents(app.uow(), reference, fields, docs.keep_limit(keep_up_to))
+        kept = docs.keep_documents(
+            app.uow(),
+            references[0],
+            fields,
+            docs.keep_limit(keep_up_to),
+            None if keep_documents or keep_up_to else set(docs_given),
+        )
         fields, documents = kept.fields, kept.documents
         for name, file_name, size in kept.too_large:
             click.echo(f"{name}: {file_name} ({size:,} bytes) recorded by hash only", err=True)
-    record = services.advance_case(
-        app.uow(), app.actor(), reference, trigger, fields, note, app.now(), documents
+    records = services.advance_cases(
+        app.uow(), app.actor(), references, trigger, fields, note, app.now(), documents
     )
     if as_json:
-        emit_json(record_dict(record))
-    else:
+        emit_json([receipted(r) for r in records] if len(records) > 1 else receipted(records[0]))
+        return
+    for record in records:
         click.echo(
             f"{record.case_reference}: {record.source} → {record.dest} (audit #{record.seq})"
         )
+        click.echo(receipt_of(record).line())
 
 
 @case.command("migrate")
@@ -955,6 +1029,76 @@ def audit_head(app: App, key_file: str | None, output: str | None) -> None:
             click.echo(f"signature {base64.b64encode(export.signature).decode('ascii')}")
 
 
+@audit.group("receipt")
+def audit_receipt() -> None:
+    """Officers' receipts of their steps."""
+
+
+@audit_receipt.command("check")
+@click.argument("receipt")
+@click.option(
+    "--head",
+    "head_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A signed head export ('audit head --sign', FILE.sig next to it) at least as new as "
+    "the record: proves the log was not rewritten since.",
+)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The trusted public key (PEM) the head must be signed with.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+@refusals
+def audit_receipt_check(
+    app: App, receipt: str, head_file: str | None, key_file: str | None, as_json: bool
+) -> None:
+    """Prove a step's record is still in the log, unchanged.
+
+    RECEIPT is a file holding the receipt line (or a step's --json output), the receipt line
+    itself, or - for stdin. Exit 0 intact, 1 record missing or changed, 3 the log was rewritten
+    after the signed head (or the head cannot be trusted), 2 a usage error.
+    """
+    from store.receipts import check_receipt
+    from workflow.receipts import ReceiptUnreadable, parse_receipt
+
+    if head_file and key_file is None:
+        raise click.UsageError(
+            "--head needs --key PUB: a signature checked only against a key named in the "
+            "file itself proves nothing"
+        )
+    if receipt == "-":
+        text = sys.stdin.read()
+    elif os.path.isfile(receipt):
+        try:
+            with open(receipt, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.BadParameter(f"cannot read {receipt}: {exc}") from None
+    else:
+        text = receipt
+    key = None
+    if key_file:
+        from store.checkpoint import load_public_key
+
+        key = load_public_key(key_file)
+    try:
+        given = parse_receipt(text)
+    except ReceiptUnreadable as exc:
+        raise click.BadParameter(str(exc), param_hint="RECEIPT") from None
+    result = check_receipt(app.engine, given, head_file, key)
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        for line in result.findings:
+            click.echo(line)
+        verdict = {0: "receipt holds", 1: "TAMPERED", 2: "NOT CHECKED", 3: "LOG REWRITTEN"}
+        click.echo(verdict[result.exit_code])
+    raise SystemExit(result.exit_code)
+
+
 @audit.command("keygen")
 @click.option(
     "-o",
@@ -1227,12 +1371,13 @@ def activity_add(
         _fuow(app), app.actor(), reference, given, evidence, note, app.now()
     )
     if as_json:
-        emit_json(record_dict(record))
+        emit_json(receipted(record))
     else:
         click.echo(
             f"{record.case_reference}: activity recorded, {record.source} → {record.dest} "
             f"(audit #{record.seq})"
         )
+        click.echo(receipt_of(record).line())
 
 
 @activity.command("list")

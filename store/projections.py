@@ -11,12 +11,13 @@ correctly as strings on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from states import ProcedureDefinition, load_procedure
@@ -51,6 +52,9 @@ def _facts_columns(facts: CaseFacts) -> dict[str, Any]:
         "supersedes": facts.supersedes,
         "superseded_by": facts.superseded_by,
         "relationship": facts.relationship,
+        "step_dates": json.dumps([list(d) for d in facts.step_dates], ensure_ascii=False)
+        if facts.step_dates
+        else None,
     }
 
 
@@ -189,7 +193,12 @@ def rebuild(conn: Connection) -> int:
 
     Reads the log alone (not the ``cases`` table, whose columns a migration may not have added
     yet): each case's procedure version and province come from its opening, import or migration.
+    A migration that rebuilds before a later one has added every read-model column rebuilds
+    nothing (returns 0): the later migration adds its column and rebuilds then.
     """
+    present = {c["name"] for c in inspect(conn).get_columns(_FACTS.name)}
+    if not {c.name for c in _FACTS.c} <= present:
+        return 0
     for table in (ActivityRow, MoveRow, CaseFactsRow):
         conn.execute(table.__table__.delete())  # type: ignore[attr-defined]
     definitions: dict[str, ProcedureDefinition] = {}

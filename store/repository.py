@@ -310,7 +310,14 @@ def facts_value(row: Any, prefix: str = "") -> CaseFacts:
         supersedes=col("supersedes"),
         superseded_by=col("superseded_by"),
         relationship=col("relationship"),
+        step_dates=_step_dates(col("step_dates")),
     )
+
+
+def _step_dates(text: str | None) -> tuple[tuple[str, str, str], ...]:
+    if not text:
+        return ()
+    return tuple((str(f), str(d), str(t)) for f, d, t in json.loads(text))
 
 
 def _joined_facts(row: Any) -> CaseFacts | None:

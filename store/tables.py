@@ -160,6 +160,9 @@ class CaseFactsRow(Base):
     #: The first instrument of the chain this one belongs to (itself when it replaces none):
     #: instruments linked by ``supersedes`` are one relationship for the indicators.
     relationship: Mapped[str | None] = mapped_column(String(32), index=True)
+    #: JSON: ``[[field, date, trigger], …]``, the dates officers' steps recorded, which later
+    #: steps' dates may not precede (``workflow.chronology``); NULL: none.
+    step_dates: Mapped[str | None] = mapped_column(Text)
 
 
 class MoveRow(Base):

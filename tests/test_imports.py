@@ -25,6 +25,7 @@ from store.checkpoint import generate_keypair, load_private_key, write_export
 from store.demo import OFFICERS, build_demo
 from workflow import services
 from workflow.model import NewCase
+from workflow.receipts import Receipt
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_PARTY = frozenset({"cli", "states", "workflow", "store", "diagrams"})
@@ -160,6 +161,21 @@ TABLE = [
         frozenset({"cryptography"}),
     ),
     Row(
+        "audit receipt check",
+        ("--db {db} audit receipt check {folder}/receipt.txt",),
+        READ,
+        frozenset({"sqlalchemy"}),
+    ),
+    Row(
+        "audit receipt check against a signed head",
+        (
+            "--db {db} audit receipt check {folder}/receipt.txt --head {folder}/head.json "
+            "--key {folder}/audit.pub",
+        ),
+        READ - {"cryptography"},
+        frozenset({"cryptography"}),
+    ),
+    Row(
         "audit head, signed",
         ("--db {db} --as auditor audit head --sign {folder}/audit.key",),
         READ - {"cryptography"},
@@ -207,7 +223,10 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Setup:
         actors = {o.id: o for o in OFFICERS}
         now = dt.datetime.now(dt.UTC)
         new = NewCase("TH-50", "Hangzhou", "CN", "city", "MOU", "sister")
-        draft = services.open_case(SqlAlchemyUnitOfWork(engine), actors["somchai"], new, now)
+        draft, opened = services.open_case_recorded(
+            SqlAlchemyUnitOfWork(engine), actors["somchai"], new, now
+        )
+        (folder / "receipt.txt").write_text(Receipt.of(opened).line() + "\n", encoding="utf-8")
         generate_keypair(str(folder / "audit"))
         key = load_private_key(folder / "audit.key")
         head = export_head(engine, actors["auditor"], now, key)

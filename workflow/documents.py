@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,9 +61,16 @@ class Kept:
     too_large: tuple[tuple[str, str, int], ...]
 
 
-def keep_documents(uow: UnitOfWork, reference: str, fields: Mapping[str, Any], limit: int) -> Kept:
+def keep_documents(
+    uow: UnitOfWork,
+    reference: str,
+    fields: Mapping[str, Any],
+    limit: int,
+    only: Collection[str] | None = None,
+) -> Kept:
     """Read the documents the step's fields name (fields of type ``file`` of the case's
-    procedure): each becomes its record, read once, so what is stored is what is hashed."""
+    procedure, or only those of *only*): each becomes its record, read once, so what is stored
+    is what is hashed."""
     with uow:
         definition = engine_for_case(find_case(uow, reference)).definition
     files = {f.name for f in definition.fields if f.type == "file"}
@@ -72,6 +79,8 @@ def keep_documents(uow: UnitOfWork, reference: str, fields: Mapping[str, Any], l
     too_large: list[tuple[str, str, int]] = []
     for name, value in fields.items():
         if name not in files or not isinstance(value, str | Path):
+            continue
+        if only is not None and name not in only:
             continue
         path = Path(value)
         if not path.is_file():

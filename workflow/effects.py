@@ -42,6 +42,7 @@ from decimal import Decimal
 from typing import Any
 
 from states import RETURN, ProcedureDefinition, TransitionSpec
+from workflow.chronology import recorded_dates
 from workflow.model import AuditRecord
 from workflow.thaidate import fiscal_year_be, local_date
 
@@ -75,6 +76,10 @@ class CaseFacts:
     superseded_by: str | None = None
     #: The first instrument of the chain this one belongs to (itself when it replaces none).
     relationship: str | None = None
+    #: Each date field officers' steps recorded, with its latest date and the step that recorded
+    #: it: (field, ISO date, trigger), what later steps' dates may not precede
+    #: (``workflow.chronology``).
+    step_dates: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def established(self) -> bool:
@@ -381,6 +386,12 @@ def project(
         for name in spec.effects if spec is not None else ():
             after, made = EFFECTS[name].apply(after, record, day)
             activity = activity or made
+        if kind == "transition":
+            dates = recorded_dates(
+                definition, spec, record.actor_role, record.fields, after.step_dates
+            )
+            if dates != after.step_dates:
+                after = replace(after, step_dates=dates)
     return Projected(after, is_new, move, span_end, activity)
 
 

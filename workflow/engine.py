@@ -103,6 +103,10 @@ class ProcedureEngine:
         """Triggers that exist from *state*, whoever may fire them (as the machine has them)."""
         return sorted(self._machine.get_triggers(state))
 
+    def specs_from(self, state: str) -> list[TransitionSpec]:
+        """One transition per trigger that exists from *state* (the first of its variants)."""
+        return [self._specs[(state, t)][0] for t in self.allowed_triggers(state)]
+
     def spec_for(self, case: Case, trigger: str) -> TransitionSpec:
         """The transition *trigger* means from the case's state, or a refusal saying why not."""
         if trigger not in self.triggers:

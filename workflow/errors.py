@@ -9,12 +9,14 @@ Hierarchy::
      ├── PermissionDenied          role or province scope   (recorded as a ``denied`` event)
      ├── SegregationOfDuties       same officer on both sides (recorded as a ``denied`` event)
      ├── MissingFields             each missing or invalid field named
+     ├── DatesOutOfOrder           a date before the case's earlier steps' dates, or in the future
      ├── GuardRejected             each failing guard named
      ├── ConcurrentUpdate          the case changed under you
      │    └── CaseMoved             its version moved since it was read (a step retries)
      ├── DocumentNotFound / DocumentCorrupted
      ├── UnknownOfficer / IdentityError
      ├── InvalidInput              a malformed value outside a transition (e.g. a country code)
+     ├── BatchRefused              one decision over several cases: each refused case named
      └── DefinitionMismatch        the released definition file changed since the case opened
 """
 
@@ -54,6 +56,19 @@ class MissingFields(WorkflowError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("missing or invalid: " + "; ".join(problems))
+
+
+class DatesOutOfOrder(WorkflowError):
+    """A step's date is earlier than one an earlier step of the case recorded, or in the future:
+    invalid input, like a missing field."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(
+            "dates out of order: {problems}; a step's dates follow the case's history".format(
+                problems="; ".join(problems)
+            )
+        )
 
 
 class GuardRejected(WorkflowError):
@@ -98,3 +113,21 @@ class InvalidInput(WorkflowError):
 
 class DefinitionMismatch(WorkflowError):
     """A released definition no longer matches the hash a case was opened under."""
+
+
+class BatchRefused(WorkflowError):
+    """One decision over several cases was refused for some of them: nothing changed.
+
+    *failures* pairs each refused case with its own refusal (a ``PermissionDenied`` among them
+    has left its ``denied`` record).
+    """
+
+    def __init__(self, failures: list[tuple[str, WorkflowError]], total: int) -> None:
+        self.failures = failures
+        super().__init__(
+            "nothing changed: {refused} of {total} cases refused: {reasons}".format(
+                refused=len(failures),
+                total=total,
+                reasons="; ".join(f"{reference}: {refusal}" for reference, refusal in failures),
+            )
+        )

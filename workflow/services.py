@@ -29,15 +29,18 @@ from workflow.authorization import (
     recorded_refusals,
 )
 from workflow.catalog import engine_for_case, engine_in_force
+from workflow.chronology import check_dates
 from workflow.effects import project
-from workflow.engine import ProcedureEngine
+from workflow.engine import Fired, ProcedureEngine
 from workflow.errors import (
+    BatchRefused,
     CaseMoved,
     CaseNotFound,
     DocumentCorrupted,
     DocumentNotFound,
     InvalidInput,
     PermissionDenied,
+    WorkflowError,
 )
 from workflow.fields import MAX_NAME, MAX_NOTE, check_length
 from workflow.model import (
@@ -170,6 +173,19 @@ def open_case(
     version: int | None = None,
 ) -> Case:
     """Open a proposal in the procedure's initial state, with its ``open`` audit event."""
+    return open_case_recorded(uow, actor, new, now, note, procedure, version)[0]
+
+
+def open_case_recorded(
+    uow: UnitOfWork,
+    actor: Actor,
+    new: NewCase,
+    now: dt.datetime,
+    note: str = "",
+    procedure: str = DEFAULT_PROCEDURE,
+    version: int | None = None,
+) -> tuple[Case, AuditRecord]:
+    """``open_case``, with the ``open`` record it appended (for the officer's receipt)."""
     engine = engine_in_force(procedure, version, local_date(now))
     definition = engine.definition
     new = validate_new_case(new, definition)
@@ -179,9 +195,11 @@ def open_case(
         role = authorize(actor, access)
         with uow:
             uow.lock()
-            case = create_case(uow, engine, new, definition.initial, actor, role, now, note=note)
+            opened = created_case(
+                uow, engine, new, definition.initial, actor, role, now, note=note
+            )
             uow.commit()
-    return case
+    return opened
 
 
 def create_case(
@@ -200,6 +218,25 @@ def create_case(
     """Add a case in *state* with the audit event that creates it, inside the caller's
     transaction: the one place a case comes into being, whether opened or imported. A case
     whose identity is its subject (a province's yearly report) brings its own *reference*."""
+    return created_case(uow, engine, new, state, actor, role, now, kind, fields, note, reference)[
+        0
+    ]
+
+
+def created_case(
+    uow: UnitOfWork,
+    engine: ProcedureEngine,
+    new: NewCase,
+    state: str,
+    actor: Actor,
+    role: str,
+    now: dt.datetime,
+    kind: Literal["open", "import"] = "open",
+    fields: Mapping[str, Any] | None = None,
+    note: str = "",
+    reference: str | None = None,
+) -> tuple[Case, AuditRecord]:
+    """``create_case``, with the record that created the case."""
     definition = engine.definition
     reference = reference or uow.cases.next_reference(to_buddhist_era(local_date(now).year))
     case = Case(
@@ -226,7 +263,7 @@ def create_case(
         else {}
     )
     uow.cases.add(case)
-    append_event(
+    record = append_event(
         uow,
         AuditDraft(
             kind=kind,
@@ -257,7 +294,7 @@ def create_case(
         province=new.province,
         span_start=None,
     )
-    return case
+    return case, record
 
 
 def advance_case(
@@ -302,15 +339,42 @@ def fire_and_record(
     """Fire *trigger* on *case* and write everything it changes, in the caller's transaction."""
     engine = engine_for_case(case)
     fired = engine.fire(case, trigger, actor, fields, note, now)
+    check_history_dates(uow, engine, case, fired, now)
     for document, content in documents:
         uow.documents.put(document, content, now)
+    return record_fired(uow, engine, case, fired, actor, note, now)
+
+
+def check_history_dates(
+    uow: UnitOfWork, engine: ProcedureEngine, case: Case, fired: Fired, now: dt.datetime
+) -> None:
+    """A checked step's dates against those the case's earlier steps recorded
+    (``workflow.chronology``); the case's facts come with the case, so this reads nothing more."""
+    definition = engine.definition
+    if not any(definition.field(n).type == "date" for n in fired.fields):
+        return
+    facts = uow.facts.get(case.reference)
+    earlier = facts.step_dates if facts is not None else ()
+    check_dates(definition, fired.spec, fired.role, fired.fields, earlier, now)
+
+
+def record_fired(
+    uow: UnitOfWork,
+    engine: ProcedureEngine,
+    case: Case,
+    fired: Fired,
+    actor: Actor,
+    note: str,
+    now: dt.datetime,
+) -> AuditRecord:
+    """Write a checked move: the case's new state and its audit record, projected."""
     uow.cases.update(fired.case)
     return append_event(
         uow,
         AuditDraft(
             kind="transition",
             case_reference=case.reference,
-            trigger=trigger,
+            trigger=fired.spec.trigger,
             source=fired.source,
             dest=fired.dest,
             actor_id=actor.id,
@@ -324,6 +388,64 @@ def fire_and_record(
         province=case.province,
         span_start=case.state_since,
     )
+
+
+def advance_cases(
+    uow: UnitOfWork,
+    actor: Actor,
+    references: Sequence[str],
+    trigger: str,
+    fields: Mapping[str, Any],
+    note: str,
+    now: dt.datetime,
+    documents: Sequence[tuple[Mapping[str, Any], bytes]] = (),
+) -> list[AuditRecord]:
+    """One decision (e.g. one Cabinet resolution) applied to several cases: all or nothing.
+
+    Every case is checked first, in one transaction under the writers' lock; when any is
+    refused (wrong state, role, scope, segregation, fields, guard), nothing is written and the
+    refusal names each failing case, and each refusal for permission still leaves its one
+    ``denied`` record. Otherwise each case gets its own record with the same field values and
+    documents, and each document is stored once. One reference is ``advance_case``.
+    """
+    wanted = [r.strip().upper() for r in references]
+    if len(wanted) == 1:
+        return [advance_case(uow, actor, wanted[0], trigger, fields, note, now, documents)]
+    twice = sorted({r for r in wanted if wanted.count(r) > 1})
+    if not wanted or twice:
+        raise InvalidInput(
+            "a batch names each case once: {cases} given twice".format(cases=", ".join(twice))
+            if twice
+            else "a batch names at least one case"
+        )
+    note = nfc(note)
+    failures: list[tuple[str, WorkflowError]] = []
+    with uow:
+        uow.lock()
+        checked: list[tuple[Case, ProcedureEngine, Fired]] = []
+        for reference in wanted:
+            try:
+                case = find_case(uow, reference)
+                engine = engine_for_case(case)
+                fired = engine.fire(case, trigger, actor, fields, note, now)
+                check_history_dates(uow, engine, case, fired, now)
+            except WorkflowError as exc:
+                failures.append((reference, exc))
+                continue
+            checked.append((case, engine, fired))
+        if not failures:
+            for document, content in documents:
+                uow.documents.put(document, content, now)
+            records = [
+                record_fired(uow, engine, case, fired, actor, note, now)
+                for case, engine, fired in checked
+            ]
+            uow.commit()
+            return records
+    for reference, refusal in failures:
+        if isinstance(refusal, PermissionDenied):
+            record_denial(uow, actor, reference, refusal.action or trigger, str(refusal), now)
+    raise BatchRefused(failures, len(wanted))
 
 
 def get_document(uow: UnitOfWork, sha256: str) -> bytes:

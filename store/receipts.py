@@ -1,0 +1,203 @@
+"""Checking a receipt against the log: is the record still there, unchanged, and (given a
+signed head at least as new as it) has the log not been rewritten since?
+
+Read-only, in one read transaction. The record's payload and hash are recomputed from its stored
+columns exactly as ``audit verify`` does (``store.verify.expected_payload`` and
+``expected_hash``), its link to the record before and the next record's link to it are checked,
+and its hash must be the receipt's. With a head, every record from the receipt's to the head's
+is recomputed and linked, and the last must hash to what the head states; the head's signature
+is checked against the trusted key (``store.checkpoint``).
+
+The verdicts use ``audit verify``'s exit codes: 0 the receipt holds, 1 the record is missing or
+changed (integrity), 3 the log is inconsistent with the signed head (rewritten, truncated, or
+the head cannot be trusted); 2 when the head is older than the record and so proves nothing
+about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, select
+
+from store.checkpoint import CheckpointInvalid, read_checkpoint
+from store.tables import AuditRow, SettingRow
+from store.verify import COLUMNS, expected_hash, expected_payload
+from workflow.integrity import GENESIS_HASH
+from workflow.receipts import Receipt
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+INTACT, TAMPERED, USAGE, REWRITTEN = 0, 1, 2, 3
+_SEQ, _LOG, _CASE, _TRIGGER, _FIELDS, _NOTE, _PAYLOAD, _PREV, _HASH = (
+    COLUMNS.index(name)
+    for name in (
+        "seq", "log_id", "case_reference", "trigger", "fields", "note", "payload_sha256",
+        "prev_hash", "hash",
+    )
+)  # fmt: skip
+_ROWS = select(*[getattr(AuditRow, name) for name in COLUMNS]).order_by(AuditRow.seq)
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    """The verdict on one receipt: an exit code and one line for each thing found."""
+
+    receipt: Receipt
+    exit_code: int
+    findings: tuple[str, ...]
+    head_size: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.exit_code == INTACT,
+            "exit_code": self.exit_code,
+            "receipt": self.receipt.as_dict(),
+            "head_size": self.head_size,
+            "findings": list(self.findings),
+        }
+
+
+def _recomputed(row: Sequence[Any]) -> str | None:
+    """Why the stored row does not hash to its own columns, or ``None`` when it does."""
+    if expected_payload(row[_FIELDS], row[_NOTE]) != row[_PAYLOAD]:
+        return "its fields or note no longer match its payload hash"
+    if expected_hash(row) != row[_HASH]:
+        return "its stored columns no longer hash to its stored hash"
+    return None
+
+
+def check_receipt(
+    engine: Engine,
+    receipt: Receipt,
+    head: str | Path | None = None,
+    trusted_key: Ed25519PublicKey | None = None,
+) -> ReceiptCheck:
+    """Check *receipt* against the log behind *engine* (and a signed *head*, if given)."""
+    document = None
+    if head is not None:
+        if trusted_key is None:
+            return ReceiptCheck(receipt, USAGE, ("a head needs the trusted public key (--key)",))
+        try:
+            document = read_checkpoint(head, trusted_key)
+        except CheckpointInvalid as exc:
+            return ReceiptCheck(receipt, REWRITTEN, (f"head {Path(head).name}: {exc}",))
+        if document.size < receipt.seq:
+            return ReceiptCheck(
+                receipt,
+                USAGE,
+                (
+                    f"head {Path(head).name} describes {document.size} records, before record "
+                    f"#{receipt.seq}: sign a newer head ('audit head --sign') to prove the log "
+                    "since",
+                ),
+                document.size,
+            )
+    with engine.connect() as conn, conn.begin():
+        log_id = conn.execute(select(SettingRow.value).where(SettingRow.key == "log_id")).scalar()
+        near = conn.execute(
+            _ROWS.where(AuditRow.seq >= receipt.seq - 1, AuditRow.seq <= receipt.seq + 1)
+        ).all()
+        problem = _record_problem(receipt, log_id, {row[_SEQ]: tuple(row) for row in near})
+        if problem is not None:
+            return ReceiptCheck(receipt, TAMPERED, (problem,))
+        found = [
+            "record #{seq} of case {case}, step {step}, is in log {log} unchanged".format(
+                seq=receipt.seq, case=receipt.case or "-", step=receipt.step or "-",
+                log=receipt.log,
+            )
+        ]  # fmt: skip
+        if document is None or head is None:
+            return ReceiptCheck(receipt, INTACT, tuple(found))
+        name = Path(head).name
+        if document.log != receipt.log:
+            return ReceiptCheck(
+                receipt,
+                REWRITTEN,
+                (*found, f"head {name} belongs to log {document.log}, not {receipt.log}"),
+                document.size,
+            )
+        # Every record from the receipt's to the head's, streamed: recomputed and linked.
+        previous, seq = receipt.hash, receipt.seq
+        later = conn.execution_options(stream_results=True, yield_per=2000).execute(
+            _ROWS.where(AuditRow.seq > receipt.seq, AuditRow.seq <= document.size)
+        )
+        for row in later:
+            seq += 1
+            broken = ("it is missing" if row[_SEQ] != seq else None) or _recomputed(row)
+            if broken is None and row[_PREV] != previous:
+                broken = "it does not link to the record before it"
+            if broken is not None:
+                return ReceiptCheck(
+                    receipt,
+                    TAMPERED,
+                    (
+                        *found,
+                        f"record #{seq} after the receipt's: {broken}",
+                    ),
+                    document.size,
+                )
+            previous = row[_HASH]
+    if seq < document.size:
+        return ReceiptCheck(
+            receipt,
+            REWRITTEN,
+            (
+                *found,
+                f"head {name} of {document.at} saw {document.size} records; the log has {seq} "
+                "(tail truncated or an older backup restored)",
+            ),
+            document.size,
+        )
+    if previous != document.head:
+        return ReceiptCheck(
+            receipt,
+            REWRITTEN,
+            (
+                *found,
+                f"the log no longer hashes to head {name} of {document.at} at record "
+                f"#{document.size}: it was rewritten after that head was signed",
+            ),
+            document.size,
+        )
+    found.append(
+        f"head {name} of {document.at} (record #{document.size}) still matches the log, "
+        "signature valid"
+    )
+    return ReceiptCheck(receipt, INTACT, tuple(found), document.size)
+
+
+def _record_problem(
+    receipt: Receipt, log_id: str | None, by_seq: dict[int, tuple[Any, ...]]
+) -> str | None:
+    """Why the receipt's record is not in the log as it was, or ``None``."""
+    if log_id != receipt.log:
+        return f"this database holds log {log_id}, the receipt is of log {receipt.log}"
+    row = by_seq.get(receipt.seq)
+    if row is None:
+        return f"record #{receipt.seq} is missing from the log"
+    named = (row[_LOG], row[_CASE], row[_TRIGGER])
+    if named != (receipt.log, receipt.case, receipt.step):
+        return "record #{seq} is now of case {case}, step {step}, not the receipt's".format(
+            seq=receipt.seq, case=row[_CASE] or "-", step=row[_TRIGGER] or "-"
+        )
+    broken = _recomputed(row)
+    if broken is not None:
+        return f"record #{receipt.seq} was changed: {broken}"
+    if row[_HASH] != receipt.hash:
+        return (
+            f"record #{receipt.seq} hashes to {row[_HASH][:12]}…, the receipt says "
+            f"{receipt.hash[:12]}…"
+        )
+    earlier = by_seq.get(receipt.seq - 1)
+    before = GENESIS_HASH if receipt.seq == 1 else earlier[_HASH] if earlier else None
+    if row[_PREV] != before:
+        return f"record #{receipt.seq} no longer links to the record before it"
+    after = by_seq.get(receipt.seq + 1)
+    if after is not None and after[_PREV] != row[_HASH]:
+        return f"the record after #{receipt.seq} no longer links to it"
+    return None
