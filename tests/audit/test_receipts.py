@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from audit_support import Populated, delete, rechain, rows, run_cli, tampering, update, verify_cli
 from click.testing import CliRunner
 
 from cli import cli
+from tests.audit.audit_support import (
+    Populated,
+    delete,
+    rechain,
+    rows,
+    run_cli,
+    tampering,
+    update,
+    verify_cli,
+)
 
 CLEAN_ENV: dict[str, str | None] = {"SISTERCITY_DB": None, "SISTERCITY_OFFICER": None}
 
@@ -39,7 +49,7 @@ def _step(p: Populated, tmp_path: Path) -> tuple[Path, dict[str, object]]:
     return saved, history[-1]
 
 
-def _check(p: Populated, receipt: str, *extra: str) -> tuple[int, dict[str, object]]:
+def _check(p: Populated, receipt: str, *extra: str) -> tuple[int, dict[str, Any]]:
     result = run_cli(p.db, "audit", "receipt", "check", receipt, "--json", *extra)
     assert isinstance(result.exception, SystemExit | None), result.exception
     return result.exit_code, json.loads(result.stdout)
