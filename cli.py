@@ -59,6 +59,10 @@ class App:
 
         if not self.creating and "://" not in self.db and not os.path.exists(self.db):
             raise WorkflowError(f"no database at {self.db}: run 'sistercity init' first")
+        if "://" not in self.db and os.path.isfile(self.db) and os.path.getsize(self.db) == 0:
+            raise WorkflowError(
+                f"{self.db} is an empty file, not a database: remove it and run 'sistercity init'"
+            )
         return make_engine(self.db)
 
     def close(self) -> None:
@@ -82,6 +86,82 @@ class App:
 
 pass_app = click.make_pass_decorator(App)
 
+#: ``SISTERCITY_DEBUG=1`` lets an unexpected error through with its traceback, for a bug report.
+DEBUG_ENV = "SISTERCITY_DEBUG"
+
+
+def _not_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def unexpected_error_line(exc: BaseException) -> str:
+    """One line for an error no command translated: a file the system refused, text that is not
+    UTF-8, or a fault of the program (named, so that it can be reported)."""
+    if isinstance(exc, OSError):
+        where = exc.filename if isinstance(exc.filename, str) else None
+        reason = exc.strerror or type(exc).__name__
+        if where:
+            return f"{where}: {reason}; check the path and its permissions, or free some space"
+        return f"input/output error: {reason}; check the output's disk or device"
+    if isinstance(exc, UnicodeError):
+        return "text that is not valid UTF-8 was given; retype it or rename the file"
+    first = str(exc).strip().splitlines()
+    detail = f": {first[0]}" if first else ""
+    return (
+        f"unexpected error ({type(exc).__name__}{detail}); nothing more was done. "
+        f"Run again with {DEBUG_ENV}=1 for details and report it"
+    )
+
+
+class SistercityGroup(click.Group):
+    """The root group: arguments that are not UTF-8 are usage errors, and whatever a command did
+    not translate still ends as one line on stderr, never a traceback."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        for arg in args:
+            if _not_utf8(arg):
+                shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                raise click.UsageError(
+                    f"'{shown}' is not valid UTF-8 text; retype it, or rename the file", ctx
+                )
+        return super().parse_args(ctx, args)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Click's main, except that a usage error is one line too, naming the help to read."""
+        if kwargs.get("standalone_mode", True) is False:
+            return super().main(*args, **kwargs)
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            hint = f" See '{exc.ctx.command_path} --help'." if exc.ctx is not None else ""
+            click.echo(f"Error: {exc.format_message()}{hint}".replace("\n", " "), err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        except (EOFError, KeyboardInterrupt):
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get(DEBUG_ENV) == "1":
+                raise
+            raise click.ClickException(unexpected_error_line(exc)) from None
+
 
 def refusals(fn: F) -> F:
     """Turn the library's refusals into one line on stderr and exit code 1."""
@@ -92,7 +172,12 @@ def refusals(fn: F) -> F:
             with database_errors():
                 return fn(*args, **kwargs)
         except refusal_types() as exc:
-            raise click.ClickException(str(exc).replace("\n", " ")) from None
+            from workflow.errors import UsageProblem
+
+            line = str(exc).replace("\n", " ")
+            if isinstance(exc, UsageProblem):
+                raise click.UsageError(line) from None
+            raise click.ClickException(line) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -119,6 +204,29 @@ def database_errors() -> Iterator[None]:
 
         with translated():
             raise
+
+
+class ProvinceType(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.2
+    """A Thai province by ISO code (TH-50), Thai name (เชียงใหม่) or English name (Chiang Mai);
+    the value passed on is the code (``states/reference.py``)."""
+
+    name = "province"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "TH-xx|NAME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from states.aliases import resolve_province
+
+        code = resolve_province(str(value))
+        if code is None:
+            self.fail(
+                f"unknown province '{value}' (TH-xx, or its Thai or English name)", param, ctx
+            )
+        return code
+
+
+PROVINCE = ProvinceType()
 
 
 class LibraryChoice(click.Choice):  # type: ignore[type-arg]  # generic only from click 8.2
@@ -186,7 +294,7 @@ def _field_text(value: Any) -> str:
 
 
 # ---------------------------------------------------------------------- root
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=SistercityGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     envvar="SISTERCITY_DB",
@@ -266,11 +374,34 @@ def officer() -> None:
     """Register and list officers."""
 
 
+class RolesOption(click.Option):
+    """``--role``: its help lists the roles the definitions declare, read only for the help."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        from workflow.officers import officer_roles
+
+        try:
+            roles = ", ".join(sorted(officer_roles()))
+        except Exception:  # a broken procedures folder must not break the help
+            return record
+        return record[0], f"{record[1]} Roles: {roles}."
+
+
 @officer.command("add")
 @click.argument("officer_id")
 @click.option("--name", required=True)
-@click.option("--role", "roles", multiple=True, required=True, help="Repeat for several roles.")
-@click.option("--province", default=None, help="ISO 3166-2:TH code for provincial roles.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    cls=RolesOption,
+    help="Repeat for several roles.",
+)
+@click.option("--province", type=PROVINCE, default=None, help="The province of provincial roles.")
 @click.option("--os-user", default=None, help="The OS login this officer works under.")
 @click.option("--deputy", is_flag=True, help="A deputy governor (signs with a delegation order).")
 @pass_app
@@ -312,9 +443,10 @@ def _optional_actor(app: App) -> Actor | None:
     "--role",
     "roles",
     multiple=True,
+    cls=RolesOption,
     help="The officer's roles from now on (repeat; replaces all).",
 )
-@click.option("--province", default=None, help="ISO 3166-2:TH code for provincial roles.")
+@click.option("--province", type=PROVINCE, default=None, help="The province of provincial roles.")
 @click.option("--no-province", is_flag=True, help="Remove the province (national roles only).")
 @click.option("--os-user", default=None, help="The OS login this officer works under now.")
 @click.option("--no-os-user", is_flag=True, help="Remove the OS login.")
@@ -405,7 +537,9 @@ def case() -> None:
 
 
 @case.command("open")
-@click.option("--province", required=True, help="Thai province, ISO 3166-2:TH (e.g. TH-50).")
+@click.option(
+    "--province", type=PROVINCE, required=True, help="Thai province: TH-50, เชียงใหม่ or Chiang Mai."
+)
 @click.option("--partner", required=True, help="Partner local government's name.")
 @click.option("--country", required=True, help="Partner country, ISO 3166-1 alpha-2.")
 @click.option("--level", required=True, help="Partner's level: city, province, state, …")
@@ -509,7 +643,7 @@ def case_show(app: App, reference: str, as_json: bool, lang: str) -> None:
 
 
 @case.command("list")
-@click.option("--province", default=None)
+@click.option("--province", type=PROVINCE, default=None)
 @click.option("--state", default=None)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
@@ -923,9 +1057,10 @@ def audit_verify(
     type=click.Path(dir_okay=False, writable=True),
     help="Write the export to FILE (and its signature to FILE.sig).",
 )
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
 @pass_app
 @refusals
-def audit_head(app: App, key_file: str | None, output: str | None) -> None:
+def audit_head(app: App, key_file: str | None, output: str | None, force: bool) -> None:
     """Export the current head (log, size, hash, time, who) as canonical JSON, signed.
 
     The export is itself an audit event; the document describes the log just before it.
@@ -933,13 +1068,15 @@ def audit_head(app: App, key_file: str | None, output: str | None) -> None:
     import base64
 
     from store.audit import export_head
-    from store.checkpoint import load_private_key, write_export
+    from store.checkpoint import check_export_target, load_private_key, write_export
 
     key = load_private_key(key_file) if key_file else None
+    if output:
+        check_export_target(output, force)
     export = export_head(app.engine, app.actor(), app.now(), key)
     click.echo(export.document.memo_line())
     if output:
-        written = write_export(output, export.document, export.signature)
+        written = write_export(output, export.document, export.signature, force)
         click.echo(
             f"wrote {', '.join(str(p) for p in written)} (export is audit #{export.event_seq})"
         )
@@ -970,7 +1107,7 @@ def audit_keygen(prefix: str) -> None:
 @audit.command("log")
 @click.option("--case", "case_ref", default=None)
 @click.option("--officer", default=None, help="Officer id (the actor of the event).")
-@click.option("--province", default=None, help="Cases of this province (TH-xx).")
+@click.option("--province", type=PROVINCE, default=None, help="Cases of this province.")
 @click.option("--trigger", default=None)
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD")
@@ -1173,17 +1310,6 @@ def _date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
         raise click.BadParameter(f"'{value}': {exc} (a year ≥ 2400 is B.E.)") from None
 
 
-def _province(_ctx: Any, _param: Any, value: str | None) -> str | None:
-    if value is None:
-        return None
-    from states.aliases import resolve_province
-
-    code = resolve_province(value)
-    if code is None:
-        raise click.BadParameter(f"unknown province '{value}' (TH-xx, or its name)")
-    return code
-
-
 @cli.group()
 def activity() -> None:
     """Activities with the partner (recording one is a step of the case's procedure)."""
@@ -1232,7 +1358,7 @@ def activity_add(
 @activity.command("list")
 @click.argument("reference", required=False)
 @click.option("--fy", type=int, default=None, help="Fiscal year, B.E. (e.g. 2568).")
-@click.option("--province", default=None, callback=_province)
+@click.option("--province", default=None, type=PROVINCE)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @refusals
@@ -1282,7 +1408,7 @@ def plan_set(app: App, reference: str, fy: int, budget: str, plan_file: str, not
 @plan.command("list")
 @click.argument("reference", required=False)
 @click.option("--fy", type=int, default=None)
-@click.option("--province", default=None, callback=_province)
+@click.option("--province", default=None, type=PROVINCE)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @refusals
@@ -1342,7 +1468,7 @@ def mechanism() -> None:
 
 
 @mechanism.command("set")
-@click.argument("code", callback=_province)
+@click.argument("code", type=PROVINCE)
 @click.option("--order-no", required=True)
 @click.option("--date", "day", required=True, callback=_date)
 @click.option("--chair", required=True)
@@ -1479,7 +1605,7 @@ def report() -> None:
 
 @report.command("kpi")
 @click.option("--fy", type=int, default=None, help="Fiscal year, B.E. (default: the current).")
-@click.option("--province", default=None, callback=_province)
+@click.option("--province", default=None, type=PROVINCE)
 @click.option("--as-of", "as_of", default=None, callback=_date, help="Default: today (Bangkok).")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table"
@@ -1526,7 +1652,7 @@ def report_kpi(
 
 
 @report.command("data-quality")
-@click.option("--province", default=None, callback=_province)
+@click.option("--province", default=None, type=PROVINCE)
 @click.option("--fy", type=int, default=None, help="Plans of this fiscal year (default: current).")
 @click.option("--as-of", "as_of", default=None, callback=_date, help="Default: today (Bangkok).")
 @click.option(
@@ -1582,7 +1708,7 @@ def report_data_quality(
 
 
 @report.command("register")
-@click.option("--province", default=None, callback=_province)
+@click.option("--province", default=None, type=PROVINCE)
 @click.option("--lang", type=LANGS, default="both", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
@@ -1625,7 +1751,7 @@ def monitoring() -> None:
 
 
 @monitoring.command("open")
-@click.option("--province", required=True, callback=_province)
+@click.option("--province", required=True, type=PROVINCE)
 @click.option("--fy", type=int, required=True, help="Fiscal year, B.E. (e.g. 2568).")
 @click.option("--procedure", default=None, help="Only when several procedures are reports.")
 @click.option("--json", "as_json", is_flag=True)

@@ -35,7 +35,8 @@ class DatabaseUnavailable(WorkflowError):
 def database_errors() -> Iterator[None]:
     """Turn a database that cannot be reached or opened into one line for the officer.
 
-    Only connection-level failures are translated; an integrity error stays a bug to see.
+    Connection-level failures, and a file that is not a database or is damaged, are
+    translated; an integrity error stays a bug to see.
     """
     try:
         yield
@@ -43,6 +44,14 @@ def database_errors() -> Iterator[None]:
         lines = str(error.orig or error).strip().splitlines()
         raise DatabaseUnavailable(
             f"database error: {lines[0] if lines else type(error).__name__}"
+        ) from None
+    except exc.DatabaseError as error:
+        if isinstance(error, exc.IntegrityError | exc.ProgrammingError):
+            raise
+        lines = str(error.orig or error).strip().splitlines()
+        raise DatabaseUnavailable(
+            f"not a usable sistercity database ({lines[0] if lines else type(error).__name__}): "
+            "check --db, or restore the file from a backup"
         ) from None
 
 

@@ -737,7 +737,7 @@ def verify_rows(
         if detail is not None:
             bad = walk.last_seq + 1 if doc.size > walk.last_seq else max(doc.size, 1)
             findings.add(bad, "checkpoint", f"{Path(path).name}: {detail}", checkpoint=True)
-    warnings = () if docs else (NO_CHECKPOINT_WARNING,)
+    warnings = () if checkpoints else (NO_CHECKPOINT_WARNING,)
     return VerifyResult(
         log_id=log_id,
         records=size,

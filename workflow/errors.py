@@ -15,6 +15,7 @@ Hierarchy::
      ├── DocumentNotFound / DocumentCorrupted
      ├── UnknownOfficer / IdentityError
      ├── InvalidInput              a malformed value outside a transition (e.g. a country code)
+     │    └── UsageProblem          a value the command line must give is missing (exit 2)
      └── DefinitionMismatch        the released definition file changed since the case opened
 """
 
@@ -94,6 +95,11 @@ class IdentityError(WorkflowError):
 
 class InvalidInput(WorkflowError):
     """A value outside any transition is malformed."""
+
+
+class UsageProblem(InvalidInput):
+    """The command line lacks a value it must give, or gives two that exclude each other: a
+    usage error (exit 2), not a refusal of the procedure."""
 
 
 class DefinitionMismatch(WorkflowError):

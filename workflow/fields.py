@@ -48,8 +48,14 @@ def file_record(path: str | Path) -> dict[str, Any]:
     return {"name": nfc(p.name), "sha256": digest.hexdigest(), "bytes": size}
 
 
+#: The largest amount accepted, in baht: one trillion (10^14 satang, well inside the 64-bit
+#: integer columns amounts are stored in).
+MAX_AMOUNT = Decimal("1000000000000")
+
+
 def parse_amount(text: str) -> Decimal:
-    """A non-negative baht amount with at most two decimals ("1,500,000" is accepted)."""
+    """A non-negative baht amount with at most two decimals ("1,500,000" is accepted), at most
+    ``MAX_AMOUNT``."""
     try:
         amount = Decimal(str(text).replace(",", "").strip())
     except InvalidOperation:
@@ -57,6 +63,8 @@ def parse_amount(text: str) -> Decimal:
     exponent = amount.as_tuple().exponent
     if not amount.is_finite() or amount < 0 or (isinstance(exponent, int) and exponent < -2):
         raise ValueError("expected a non-negative amount with at most 2 decimals")
+    if amount > MAX_AMOUNT:
+        raise ValueError(f"at most {MAX_AMOUNT:,} baht can be recorded")
     return amount.quantize(Decimal("0.01"))
 
 

@@ -23,7 +23,13 @@ from typing import Any
 from states import load_all, nfc
 from states.reference import PROVINCES
 from workflow.authorization import authorize, national_access, recorded_refusals
-from workflow.errors import IdentityError, InvalidInput, PermissionDenied, UnknownOfficer
+from workflow.errors import (
+    IdentityError,
+    InvalidInput,
+    PermissionDenied,
+    UnknownOfficer,
+    UsageProblem,
+)
 from workflow.fields import MAX_NAME, check_length
 from workflow.model import Actor, AuditDraft
 from workflow.ports import UnitOfWork
@@ -154,7 +160,7 @@ def _check_registration(officer: Actor) -> Actor:
     if officer.province is not None and officer.province not in PROVINCES:
         raise InvalidInput(f"unknown province code '{officer.province}' (use TH-xx)")
     if scoped and officer.province is None:
-        raise InvalidInput(f"role {', '.join(sorted(scoped))} needs --province TH-xx")
+        raise UsageProblem(f"role {', '.join(sorted(scoped))} needs --province TH-xx")
     return replace(officer, name=name)
 
 
