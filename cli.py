@@ -138,8 +138,11 @@ class SistercityGroup(click.Group):
         try:
             code = super().main(*args, **kwargs)
         except click.UsageError as exc:
-            hint = f" See '{exc.ctx.command_path} --help'." if exc.ctx is not None else ""
-            click.echo(f"Error: {exc.format_message()}{hint}".replace("\n", " "), err=True)
+            message = exc.format_message().strip()
+            if exc.ctx is not None:
+                stop = "" if message.endswith((".", "!", "?")) else "."
+                message += f"{stop} See '{exc.ctx.command_path} --help'."
+            click.echo(f"Error: {message}".replace("\n", " "), err=True)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
             exc.show()
@@ -227,6 +230,32 @@ class ProvinceType(click.ParamType):  # type: ignore[type-arg]  # generic only f
 
 
 PROVINCE = ProvinceType()
+
+
+class DateType(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.2
+    """A day: ISO (2024-03-31, or 2567-03-31 in the Buddhist Era: a year of 2400 or more is
+    B.E.) or D/M/YYYY (31/3/2567), through the one parser of typed dates
+    (``workflow.partial_dates.parse_day``)."""
+
+    name = "date"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "DATE"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        from workflow.partial_dates import parse_day
+
+        try:
+            return parse_day(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DATE = DateType()
 
 
 class LibraryChoice(click.Choice):  # type: ignore[type-arg]  # generic only from click 8.2
@@ -1109,8 +1138,8 @@ def audit_keygen(prefix: str) -> None:
 @click.option("--officer", default=None, help="Officer id (the actor of the event).")
 @click.option("--province", type=PROVINCE, default=None, help="Cases of this province.")
 @click.option("--trigger", default=None)
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD")
+@click.option("--since", type=DATE, default=None, help="First day (C.E. or B.E.).")
+@click.option("--until", type=DATE, default=None, help="Last day (C.E. or B.E.).")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array, streamed.")
 @click.option("--lang", type=LANGS, default="en", show_default=True)
 @pass_app
@@ -1121,8 +1150,8 @@ def audit_log(
     officer: str | None,
     province: str | None,
     trigger: str | None,
-    since: dt.datetime | None,
-    until: dt.datetime | None,
+    since: dt.date | None,
+    until: dt.date | None,
     as_json: bool,
     lang: str,
 ) -> None:
@@ -1134,8 +1163,8 @@ def audit_log(
         officer,
         province,
         trigger,
-        since.date() if since else None,
-        until.date() if until else None,
+        since,
+        until,
     )
     records = iter_log(app.engine, flt)
     if not as_json:
@@ -1299,17 +1328,6 @@ def _fuow(app: App) -> SqlAlchemyUnitOfWork:
     return app.uow()
 
 
-def _date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    from workflow.fields import parse_date
-
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"'{value}': {exc} (a year ≥ 2400 is B.E.)") from None
-
-
 @cli.group()
 def activity() -> None:
     """Activities with the partner (recording one is a step of the case's procedure)."""
@@ -1317,7 +1335,7 @@ def activity() -> None:
 
 @activity.command("add")
 @click.argument("reference")
-@click.option("--date", "day", required=True, callback=_date, help="YYYY-MM-DD (C.E. or B.E.).")
+@click.option("--date", "day", required=True, type=DATE, help="YYYY-MM-DD (C.E. or B.E.).")
 @click.option("--kind", required=True, help="Kind of activity (the choices: 'case actions').")
 @click.option("--title", required=True)
 @click.option("--partner-participated/--no-partner-participated", default=True, show_default=True)
@@ -1470,7 +1488,7 @@ def mechanism() -> None:
 @mechanism.command("set")
 @click.argument("code", type=PROVINCE)
 @click.option("--order-no", required=True)
-@click.option("--date", "day", required=True, callback=_date)
+@click.option("--date", "day", required=True, type=DATE)
 @click.option("--chair", required=True)
 @click.option("--file", "order_file", default=None, type=click.Path(dir_okay=False))
 @pass_app
@@ -1519,7 +1537,7 @@ def ministry_mechanism_group() -> None:
 
 @ministry_mechanism_group.command("set")
 @click.option("--order-no", required=True)
-@click.option("--date", "day", required=True, callback=_date)
+@click.option("--date", "day", required=True, type=DATE)
 @click.option("--chair", required=True)
 @click.option("--agency", "agencies", multiple=True, help="A related agency in it (repeatable).")
 @click.option("--file", "order_file", default=None, type=click.Path(dir_okay=False))
@@ -1566,7 +1584,7 @@ def ministry_mechanism_show(app: App, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--as-of", "as_of", default=None, callback=_date, help="Default: today (Bangkok).")
+@click.option("--as-of", "as_of", default=None, type=DATE, help="Default: today (Bangkok).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @refusals
@@ -1606,7 +1624,7 @@ def report() -> None:
 @report.command("kpi")
 @click.option("--fy", type=int, default=None, help="Fiscal year, B.E. (default: the current).")
 @click.option("--province", default=None, type=PROVINCE)
-@click.option("--as-of", "as_of", default=None, callback=_date, help="Default: today (Bangkok).")
+@click.option("--as-of", "as_of", default=None, type=DATE, help="Default: today (Bangkok).")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table"
 )
@@ -1654,7 +1672,7 @@ def report_kpi(
 @report.command("data-quality")
 @click.option("--province", default=None, type=PROVINCE)
 @click.option("--fy", type=int, default=None, help="Plans of this fiscal year (default: current).")
-@click.option("--as-of", "as_of", default=None, callback=_date, help="Default: today (Bangkok).")
+@click.option("--as-of", "as_of", default=None, type=DATE, help="Default: today (Bangkok).")
 @click.option(
     "--issue",
     "issues",

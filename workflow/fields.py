@@ -16,7 +16,6 @@ from typing import Any
 
 from states import FieldSpec, ProcedureDefinition, TransitionSpec, nfc
 from workflow.errors import InvalidInput, MissingFields
-from workflow.thaidate import to_common_era
 
 MAX_TEXT = 2000
 #: Longest note (the reason given for a step), and longest name (of an officer, a partner, a
@@ -32,7 +31,6 @@ def check_length(what: str, text: str, limit: int) -> str:
     return text
 
 
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -69,14 +67,11 @@ def parse_amount(text: str) -> Decimal:
 
 
 def parse_date(text: str) -> dt.date:
-    """ISO date; a year of 2400 or more is read as Buddhist Era."""
-    m = _DATE.match(text.strip())
-    if not m:
-        raise ValueError("expected a date as YYYY-MM-DD")
-    year, month, day = (int(g) for g in m.groups())
-    if year >= 2400:
-        year = to_common_era(year)
-    return dt.date(year, month, day)
+    """A day as an officer types it: ``workflow.partial_dates.parse_day`` (ISO or D/M/YYYY, C.E.
+    or B.E., a year of 2400 or more being B.E.)."""
+    from workflow.partial_dates import parse_day
+
+    return parse_day(str(text))
 
 
 def _convert(spec: FieldSpec, raw: Any) -> Any:

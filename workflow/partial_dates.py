@@ -182,6 +182,18 @@ def parse_partial(text: str) -> PartialDate:
     )
 
 
+def parse_day(text: str) -> dt.date:
+    """One day, in any of the module's forms that name a day (``2569-11-01``, ``2024-03-31``,
+    ``1/11/2569``, ``30 พ.ย. 2566``): the one parser of every date an officer types (options,
+    date fields). ``ValueError`` says why *text* is not a day."""
+    found = parse_partial(text)
+    if found.precision != "day" or found.first is None:
+        raise ValueError(
+            f"'{text.strip()}' is not a day: give YYYY-MM-DD or D/M/YYYY (C.E., or B.E. from 2400)"
+        )
+    return found.first
+
+
 def _int(text: str | None) -> int | None:
     return int(text) if text else None
 
