@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TextIO, TypeVar, overl
 
 import click
 
+from states.i18n import DOMAIN, LANG_ENV, LOCALE_DIR, N_, chosen_lang, render, tr
 from store import DEFAULT_DB
 
 if TYPE_CHECKING:
@@ -34,6 +35,103 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: (a test checks the two agree).
 PROCEDURES_ENV = "SISTERCITY_PROCEDURES"
 LANGS = click.Choice(["th", "en", "both"])
+LANG_HELP = N_("Language of messages, help and output: th, en or both (env SISTERCITY_LANG).")
+#: click's own words (usage errors, help headings), so that the catalogue holds them too.
+CLICK_WORDS = (
+    N_("Usage:"),
+    N_("Options"),
+    N_("Commands"),
+    N_("Show this message and exit."),
+    N_("Show the version and exit."),
+    N_("Error: {message}"),
+    N_("Missing argument"),
+    N_("Missing option"),
+    N_("Missing parameter"),
+    N_("Missing command."),
+    N_("Invalid value for {param_hint}: {message}"),
+    N_("Invalid value: {message}"),
+    N_("No such option {name!r}."),
+    N_("No such command {name!r}."),
+    N_("Option {name!r} requires an argument."),
+    N_("Option {name!r} does not take a value."),
+    N_("{value!r} is not a valid {number_type}."),
+    N_("{value} is not in the range {range}."),
+    N_("{name} {filename!r} does not exist."),
+    N_("{name} {filename!r} is a directory."),
+    N_("file"),
+    N_("path"),
+    N_("directory"),
+    N_("required"),
+    N_("default: {default}"),
+    N_("env var: {var}"),
+    N_("Aborted!"),
+)
+
+
+def use_language(lang: str | None) -> str:
+    """Make *lang* (or ``SISTERCITY_LANG``) the language of this process's messages: our own
+    through ``states.i18n``, click's through the same catalogue (click asks stdlib gettext)."""
+    import gettext
+
+    chosen = chosen_lang(lang)
+    os.environ[LANG_ENV] = chosen
+    gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+    gettext.textdomain(DOMAIN)
+    os.environ["LANGUAGE"] = "th" if chosen in ("th", "both") else "en"
+    return chosen
+
+
+def _lang_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A ``--lang`` given (on the command line or in ``SISTERCITY_LANG``), not a command's
+    default, sets the language of messages."""
+    given = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
+    if value and param.name and ctx.get_parameter_source(param.name) in given:
+        use_language(value)
+    return value
+
+
+def _t(text: str | None) -> str | None:
+    """A help text in the chosen language (``both``: Thai, then English)."""
+    return tr(text) if text else text
+
+
+class TranslatedHelp:
+    """Help in the chosen language: the command's text and its options', from the catalogue."""
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        command: Any = self
+        saved: list[tuple[Any, str | None]] = [(command, command.help)]
+        saved += [
+            (p, p.help) for p in command.get_params(ctx) if isinstance(p, click.Option) and p.help
+        ]
+        for owner, text in saved:
+            owner.help = _t(text)
+        try:
+            super().format_help(ctx, formatter)  # type: ignore[misc]
+        finally:
+            for owner, text in saved:
+                owner.help = text
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        command: Any = self
+        saved = (command.short_help, command.help)
+        command.short_help, command.help = (_t(text) for text in saved)
+        try:
+            short: str = super().get_short_help_str(limit)  # type: ignore[misc]
+        finally:
+            command.short_help, command.help = saved
+        return short
+
+
+class Command(TranslatedHelp, click.Command):
+    """A command whose help is in the chosen language."""
+
+
+class Group(TranslatedHelp, click.Group):
+    """A group whose help, and whose commands' help, is in the chosen language."""
+
+    command_class = Command
+    group_class = type
 
 
 def os_login() -> str:
@@ -58,10 +156,11 @@ class App:
         from workflow.errors import WorkflowError
 
         if not self.creating and "://" not in self.db and not os.path.exists(self.db):
-            raise WorkflowError(f"no database at {self.db}: run 'sistercity init' first")
+            raise WorkflowError(N_("no database at {db}: run 'sistercity init' first"), db=self.db)
         if "://" not in self.db and os.path.isfile(self.db) and os.path.getsize(self.db) == 0:
             raise WorkflowError(
-                f"{self.db} is an empty file, not a database: remove it and run 'sistercity init'"
+                N_("{db} is an empty file, not a database: remove it and run 'sistercity init'"),
+                db=self.db,
             )
         return make_engine(self.db)
 
@@ -105,33 +204,54 @@ def unexpected_error_line(exc: BaseException) -> str:
         where = exc.filename if isinstance(exc.filename, str) else None
         reason = exc.strerror or type(exc).__name__
         if where:
-            return f"{where}: {reason}; check the path and its permissions, or free some space"
-        return f"input/output error: {reason}; check the output's disk or device"
+            return tr(
+                "{path}: {reason}; check the path and its permissions, or free some space",
+                path=where,
+                reason=reason,
+            )
+        return tr("input/output error: {reason}; check the output's disk or device", reason=reason)
     if isinstance(exc, UnicodeError):
-        return "text that is not valid UTF-8 was given; retype it or rename the file"
+        return tr("text that is not valid UTF-8 was given; retype it or rename the file")
     first = str(exc).strip().splitlines()
-    detail = f": {first[0]}" if first else ""
-    return (
-        f"unexpected error ({type(exc).__name__}{detail}); nothing more was done. "
-        f"Run again with {DEBUG_ENV}=1 for details and report it"
+    detail = f"{type(exc).__name__}: {first[0]}" if first else type(exc).__name__
+    return tr(
+        "unexpected error ({detail}); nothing more was done. Run again with {env}=1 for details "
+        "and report it",
+        detail=detail,
+        env=DEBUG_ENV,
     )
 
 
-class SistercityGroup(click.Group):
+def error_line(message: str) -> None:
+    """One line on stderr: ``Error: …`` in the chosen language (a message in both languages
+    already says it twice: the word "Error" is said once, in Thai)."""
+    text = " ".join(message.split("\n"))
+    lang = chosen_lang()
+    click.echo(tr("Error: {message}", "th" if lang == "both" else lang, message=text), err=True)
+
+
+class SistercityGroup(Group):
     """The root group: arguments that are not UTF-8 are usage errors, and whatever a command did
     not translate still ends as one line on stderr, never a traceback."""
+
+    group_class = Group  # type: ignore[assignment]  # click types it as "type" only
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         for arg in args:
             if _not_utf8(arg):
                 shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
                 raise click.UsageError(
-                    f"'{shown}' is not valid UTF-8 text; retype it, or rename the file", ctx
+                    tr(
+                        "'{text}' is not valid UTF-8 text; retype it, or rename the file",
+                        text=shown,
+                    ),
+                    ctx,
                 )
         return super().parse_args(ctx, args)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         """Click's main, except that a usage error is one line too, naming the help to read."""
+        use_language(None)
         if kwargs.get("standalone_mode", True) is False:
             return super().main(*args, **kwargs)
         kwargs["standalone_mode"] = False
@@ -140,18 +260,16 @@ class SistercityGroup(click.Group):
         except click.UsageError as exc:
             message = exc.format_message().strip()
             if exc.ctx is not None:
-                stop = "" if message.endswith((".", "!", "?")) else "."
-                message += f"{stop} See '{exc.ctx.command_path} --help'."
-            click.echo(f"Error: {message}".replace("\n", " "), err=True)
+                stop = "" if message.endswith((".", "!", "?")) or chosen_lang() != "en" else "."
+                where = exc.ctx.command_path + " --help"
+                message += stop + " " + tr("See '{help}'.", help=where)
+            error_line(message)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            exc.show()
+            error_line(exc.format_message())
             sys.exit(exc.exit_code)
-        except click.exceptions.Abort:
-            click.echo("Aborted!", err=True)
-            sys.exit(1)
-        except (EOFError, KeyboardInterrupt):
-            click.echo("Aborted!", err=True)
+        except (click.exceptions.Abort, EOFError, KeyboardInterrupt):
+            click.echo(tr("Aborted!"), err=True)
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
 
@@ -177,7 +295,8 @@ def refusals(fn: F) -> F:
         except refusal_types() as exc:
             from workflow.errors import UsageProblem
 
-            line = str(exc).replace("\n", " ")
+            lang = kwargs.get("lang")
+            line = render(exc, lang if isinstance(lang, str) else None)
             if isinstance(exc, UsageProblem):
                 raise click.UsageError(line) from None
             raise click.ClickException(line) from None
@@ -224,7 +343,9 @@ class ProvinceType(click.ParamType):  # type: ignore[type-arg]  # generic only f
         code = resolve_province(str(value))
         if code is None:
             self.fail(
-                f"unknown province '{value}' (TH-xx, or its Thai or English name)", param, ctx
+                tr("unknown province '{value}' (TH-xx, or its Thai or English name)", value=value),
+                param,
+                ctx,
             )
         return code
 
@@ -252,7 +373,7 @@ class DateType(click.ParamType):  # type: ignore[type-arg]  # generic only from 
         try:
             return parse_day(str(value))
         except ValueError as exc:
-            self.fail(str(exc), param, ctx)
+            self.fail(render(exc), param, ctx)
 
 
 DATE = DateType()
@@ -290,9 +411,13 @@ def open_output(path: str, force: bool, binary: bool = False) -> TextIO | Binary
             return open(path, "wb" if force else "xb")
         return open(path, "w" if force else "x", encoding="utf-8", newline="")
     except FileExistsError:
-        raise click.ClickException(f"{path} exists; pass --force to replace it") from None
+        raise click.ClickException(
+            tr("{path} exists; pass --force to replace it", path=path)
+        ) from None
     except OSError as exc:
-        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
+        raise click.ClickException(
+            tr("cannot write {path}: {reason}", path=path, reason=exc.strerror)
+        ) from None
 
 
 def emit_json(value: Any) -> None:
@@ -346,6 +471,15 @@ def _field_text(value: Any) -> str:
     help=f"Procedure files (NAME/vN.toml) beside the shipped ones (env {PROCEDURES_ENV}).",
 )
 @click.version_option(package_name="sistercity")
+@click.option(
+    "--lang",
+    type=LANGS,
+    default=None,
+    is_eager=True,
+    expose_value=False,
+    callback=_lang_option,
+    help=LANG_HELP,
+)
 @click.pass_context
 def cli(ctx: click.Context, db: str, as_officer: str | None, procedures: str | None) -> None:
     """sistercity: sister-city (เมืองพี่เมืองน้อง) proposals as audited workflows."""
@@ -497,7 +631,7 @@ def officer_update(
     from workflow.officers import update_officer
 
     if (province and no_province) or (os_user and no_os_user):
-        raise click.UsageError("give a new value or remove it, not both")
+        raise click.UsageError(tr("give a new value or remove it, not both"))
     changed = update_officer(
         app.uow(),
         officer_id,
@@ -734,7 +868,9 @@ def _parse_fields(values: Sequence[str]) -> dict[str, str]:
     for item in values:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise click.BadParameter(f"'{item}' is not NAME=VALUE", param_hint="-f/--field")
+            raise click.BadParameter(
+                tr("'{item}' is not NAME=VALUE", item=item), param_hint="-f/--field"
+            )
         fields[name.strip()] = value
     return fields
 
@@ -831,9 +967,9 @@ def case_migrate(
     from workflow.migration import migrate_cases
 
     if all_cases == bool(references):
-        raise click.UsageError("name the cases to migrate, or give --all --from-version N")
+        raise click.UsageError(tr("name the cases to migrate, or give --all --from-version N"))
     if all_cases and from_version is None:
-        raise click.UsageError("--all needs --from-version N")
+        raise click.UsageError(tr("--all needs --from-version N"))
     mapping = _parse_pairs(maps, "--map")
     if references:
         found = services.get_case(app.uow(), references[0])
@@ -867,7 +1003,7 @@ def _parse_pairs(values: Sequence[str], hint: str) -> dict[str, str]:
     for item in values:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise click.BadParameter(f"'{item}' is not OLD=NEW", param_hint=hint)
+            raise click.BadParameter(tr("'{item}' is not OLD=NEW", item=item), param_hint=hint)
         pairs[name.strip()] = value.strip()
     return pairs
 
@@ -1243,7 +1379,7 @@ def _draw(picture: Any, fmt: str, output: str | None, force: bool, font: str | N
 
     path = output or diagrams.STDOUT
     if output is None and fmt in diagrams.BINARY_FORMATS:
-        raise click.UsageError(f"--format {fmt} needs -o PATH (or -o - for stdout)")
+        raise click.UsageError(tr("--format {fmt} needs -o PATH (or -o - for stdout)", fmt=fmt))
     diagrams.check_destination(path, force, fmt)
     style = diagrams.Style(fontname=font) if font else None
     data = diagrams.render(picture, fmt, style)
@@ -1877,7 +2013,7 @@ def monitoring_render(
         from workflow.printing import html_to_pdf
 
         if output is None:
-            raise click.UsageError("--format pdf needs -o FILE")
+            raise click.UsageError(tr("--format pdf needs -o FILE"))
         data = html_to_pdf(html)
         with open_output(output, force, binary=True) as fh:
             fh.write(data)
@@ -1933,7 +2069,9 @@ def _encoding(_ctx: Any, _param: Any, value: str | None) -> str | None:
     try:
         codecs.lookup(value)
     except LookupError:
-        raise click.BadParameter(f"unknown encoding '{value}' (e.g. utf-8, cp874)") from None
+        raise click.BadParameter(
+            tr("unknown encoding '{value}' (e.g. utf-8, cp874)", value=value)
+        ) from None
     return value
 
 
@@ -2007,7 +2145,7 @@ def backup_command(app: App, output: str, force: bool) -> None:
     from store.backup import backup
 
     if output == "-":
-        raise click.UsageError("a backup is a database file: give -o FILE, not -")
+        raise click.UsageError(tr("a backup is a database file: give -o FILE, not -"))
     result = backup(app.db, output, force)
     click.echo(
         f"backup {result.path}: {result.records} records, {result.cases} cases, "
@@ -2093,3 +2231,61 @@ def serve(
     if trusted_header is None and host not in ("127.0.0.1", "::1", "localhost"):
         click.echo("note: without --trusted-header only loopback clients are served", err=True)
     web.run(config, host, port)
+
+
+def _language_everywhere(group: click.Group) -> None:
+    """``--lang`` on every command and group: where a command has its own (it shapes its output),
+    ``SISTERCITY_LANG`` is its default and it sets the language of messages too; elsewhere it sets
+    the language of messages and help."""
+    for command in group.commands.values():
+        own = next((p for p in command.params if p.name == "lang"), None)
+        if own is None:
+            command.params.append(
+                click.Option(
+                    ["--lang"],
+                    type=LANGS,
+                    default=None,
+                    is_eager=True,
+                    expose_value=False,
+                    callback=_lang_option,
+                    help=LANG_HELP,
+                )
+            )
+        else:
+            own.envvar = LANG_ENV
+            own.is_eager = True
+            own.callback = _lang_option
+        if isinstance(command, click.Group):
+            _language_everywhere(command)
+
+
+_language_everywhere(cli)
+
+
+def extract_help(
+    fileobj: BinaryIO, keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[int, str | None, Any, list[str]]]:
+    """Babel's extractor for this file (``babel.cfg``): the messages marked in its code, and the
+    help of every command, group and option, which click keeps as plain strings."""
+    import inspect
+
+    from babel.messages.extract import extract_python
+
+    found: Iterator[Any] = extract_python(fileobj, keywords, comment_tags, options)
+    yield from found
+
+    def walk(command: click.Command) -> Iterator[tuple[int, str | None, Any, list[str]]]:
+        callback = command.callback
+        line = inspect.getsourcelines(callback)[1] if callback is not None else 0
+        if command.help:
+            yield line, None, command.help, []
+        if command.short_help:
+            yield line, None, command.short_help, []
+        for param in command.params:
+            if isinstance(param, click.Option) and param.help:
+                yield line, None, param.help, []
+        if isinstance(command, click.Group):
+            for sub in command.commands.values():
+                yield from walk(sub)
+
+    yield from walk(cli)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from states.i18n import N_
 from workflow.errors import WorkflowError
 from workflow.integrity import canonical_json
 
@@ -112,8 +113,8 @@ def generate_keypair(prefix: str) -> tuple[Path, Path, str]:
     private_path, public_path = Path(f"{prefix}.key"), Path(f"{prefix}.pub")
     if not private_path.parent.is_dir():
         raise KeyFileError(
-            f"{private_path.parent}: no such folder; create it first (e.g. mkdir -p "
-            f"{private_path.parent}) or choose another -o"
+            N_("{folder}: no such folder; create it first or choose another -o"),
+            folder=str(private_path.parent),
         )
     for path in (private_path, public_path):
         if path.exists():
@@ -187,13 +188,18 @@ def check_export_target(path: str | Path, force: bool) -> None:
     target = Path(path)
     folder = target.parent
     if not folder.is_dir():
-        raise KeyFileError(f"{folder}: no such folder; create it first or choose another -o")
+        raise KeyFileError(
+            N_("{folder}: no such folder; create it first or choose another -o"),
+            folder=str(folder),
+        )
     if target.is_dir():
-        raise KeyFileError(f"{target} is a folder; give a file name with -o")
+        raise KeyFileError(N_("{path} is a folder; give a file name with -o"), path=str(target))
     if not force:
         for candidate in export_targets(target):
             if candidate.exists():
-                raise KeyFileError(f"{candidate} exists; pass --force to replace it")
+                raise KeyFileError(
+                    N_("{path} exists; pass --force to replace it"), path=str(candidate)
+                )
 
 
 def write_export(
@@ -212,7 +218,9 @@ def write_export(
                 fh.write(signature_text(signature))
             written.append(sig_path)
     except FileExistsError as exc:
-        raise KeyFileError(f"{exc.filename} exists; pass --force to replace it") from None
+        raise KeyFileError(
+            N_("{path} exists; pass --force to replace it"), path=str(exc.filename)
+        ) from None
     return written
 
 

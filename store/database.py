@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from states.i18n import N_
 from workflow.errors import WorkflowError
 
 WRITE_OPTION = "sistercity_write"
@@ -43,15 +44,18 @@ def database_errors() -> Iterator[None]:
     except (exc.OperationalError, exc.InterfaceError) as error:
         lines = str(error.orig or error).strip().splitlines()
         raise DatabaseUnavailable(
-            f"database error: {lines[0] if lines else type(error).__name__}"
+            N_("database error: {detail}"), detail=lines[0] if lines else type(error).__name__
         ) from None
     except exc.DatabaseError as error:
         if isinstance(error, exc.IntegrityError | exc.ProgrammingError):
             raise
         lines = str(error.orig or error).strip().splitlines()
         raise DatabaseUnavailable(
-            f"not a usable sistercity database ({lines[0] if lines else type(error).__name__}): "
-            "check --db, or restore the file from a backup"
+            N_(
+                "not a usable sistercity database ({detail}): check --db, or restore the file "
+                "from a backup"
+            ),
+            detail=lines[0] if lines else type(error).__name__,
         ) from None
 
 

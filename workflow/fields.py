@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from states import FieldSpec, ProcedureDefinition, TransitionSpec, nfc
+from states.i18n import N_
 from workflow.errors import InvalidInput, MissingFields
 
 MAX_TEXT = 2000
@@ -27,7 +28,12 @@ MAX_NAME = 200
 def check_length(what: str, text: str, limit: int) -> str:
     """*text* when it is at most *limit* characters, else a one-line refusal naming *what*."""
     if len(text) > limit:
-        raise InvalidInput(f"{what} has {len(text)} characters; at most {limit} are accepted")
+        raise InvalidInput(
+            N_("{what} has {length} characters; at most {limit} are accepted"),
+            what=what,
+            length=len(text),
+            limit=limit,
+        )
     return text
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from states import ProcedureDefinition, load_all, nfc
+from states.i18n import N_
 from states.reference import PROVINCES
 from workflow.authorization import access_for, authorize, national_access, recorded_refusals
 from workflow.catalog import engine_for_case
@@ -196,9 +197,17 @@ def step_with_effect(definition: ProcedureDefinition, case: Case, effect: str) -
         if case.state in spec.source:
             return spec.trigger
     states = sorted({s for t in definition.transitions_with_effect(effect) for s in t.source})
+    if not states:
+        raise TransitionNotAllowed(
+            N_("case {reference} is in '{state}'; this is possible in no state of its procedure"),
+            reference=case.reference,
+            state=case.state,
+        )
     raise TransitionNotAllowed(
-        f"case {case.reference} is in '{case.state}'; this is possible only in "
-        f"{', '.join(states) or 'no state of its procedure'}"
+        N_("case {reference} is in '{state}'; this is possible only in {states}"),
+        reference=case.reference,
+        state=case.state,
+        states=", ".join(states),
     )
 
 
@@ -227,7 +236,7 @@ def parse_amount(text: str) -> Decimal:
 def check_fiscal_year(fy: int) -> int:
     """A Buddhist Era fiscal year in a sane range (C.E. years are a common slip)."""
     if not 2500 <= fy <= 2700:
-        raise InvalidInput(f"fiscal year {fy}: give the Buddhist Era year, e.g. 2568")
+        raise InvalidInput(N_("fiscal year {fy}: give the Buddhist Era year, e.g. 2568"), fy=fy)
     return fy
 
 
