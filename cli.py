@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TextIO, TypeVar, overl
 
 import click
 
-from states.i18n import DOMAIN, LANG_ENV, LOCALE_DIR, N_, chosen_lang, render, tr
+from states.i18n import DOMAIN, LANG_ENV, LOCALE_DIR, N_, chosen_lang, render, set_lang, tr
 from store import DEFAULT_DB
 
 if TYPE_CHECKING:
@@ -73,12 +73,23 @@ def use_language(lang: str | None) -> str:
     through ``states.i18n``, click's through the same catalogue (click asks stdlib gettext)."""
     import gettext
 
-    chosen = chosen_lang(lang)
-    os.environ[LANG_ENV] = chosen
-    gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
-    gettext.textdomain(DOMAIN)
-    os.environ["LANGUAGE"] = "th" if chosen in ("th", "both") else "en"
+    set_lang(lang)
+    chosen = chosen_lang()
+    if chosen in ("th", "both"):
+        gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+        gettext.textdomain(DOMAIN)
+        os.environ["LANGUAGE"] = "th"
+    else:
+        gettext.textdomain("messages")
+        if _LANGUAGE is None:
+            os.environ.pop("LANGUAGE", None)
+        else:
+            os.environ["LANGUAGE"] = _LANGUAGE
     return chosen
+
+
+#: The LANGUAGE the process started with, given back when a command is not in Thai.
+_LANGUAGE = os.environ.get("LANGUAGE")
 
 
 def _lang_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -222,10 +233,16 @@ def unexpected_error_line(exc: BaseException) -> str:
     )
 
 
-def error_line(message: str) -> None:
+def error_line(message: str, exit_code: int = 1, as_json: bool = False) -> None:
     """One line on stderr: ``Error: …`` in the chosen language (a message in both languages
-    already says it twice: the word "Error" is said once, in Thai)."""
+    already says it twice: the word "Error" is said once, in Thai); with ``--json``, one JSON
+    object ``{"error": …, "exit_code": …}``."""
     text = " ".join(message.split("\n"))
+    if as_json:
+        click.echo(
+            json.dumps({"error": text, "exit_code": exit_code}, ensure_ascii=False), err=True
+        )
+        return
     lang = chosen_lang()
     click.echo(tr("Error: {message}", "th" if lang == "both" else lang, message=text), err=True)
 
@@ -255,6 +272,8 @@ class SistercityGroup(Group):
         if kwargs.get("standalone_mode", True) is False:
             return super().main(*args, **kwargs)
         kwargs["standalone_mode"] = False
+        argv = kwargs.get("args") or (args[0] if args else None) or sys.argv[1:]
+        as_json = "--json" in argv
         try:
             code = super().main(*args, **kwargs)
         except click.UsageError as exc:
@@ -263,10 +282,10 @@ class SistercityGroup(Group):
                 stop = "" if message.endswith((".", "!", "?")) or chosen_lang() != "en" else "."
                 where = exc.ctx.command_path + " --help"
                 message += stop + " " + tr("See '{help}'.", help=where)
-            error_line(message)
+            error_line(message, exc.exit_code, as_json)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            error_line(exc.format_message())
+            error_line(exc.format_message(), exc.exit_code, as_json)
             sys.exit(exc.exit_code)
         except (click.exceptions.Abort, EOFError, KeyboardInterrupt):
             click.echo(tr("Aborted!"), err=True)
@@ -278,6 +297,11 @@ class SistercityGroup(Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            # The reader (``| head``) has gone: stop quietly, as other tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(141) from None
         except Exception as exc:
             if os.environ.get(DEBUG_ENV) == "1":
                 raise
@@ -295,8 +319,7 @@ def refusals(fn: F) -> F:
         except refusal_types() as exc:
             from workflow.errors import UsageProblem
 
-            lang = kwargs.get("lang")
-            line = render(exc, lang if isinstance(lang, str) else None)
+            line = render(exc)
             if isinstance(exc, UsageProblem):
                 raise click.UsageError(line) from None
             raise click.ClickException(line) from None
@@ -420,6 +443,97 @@ def open_output(path: str, force: bool, binary: bool = False) -> TextIO | Binary
         ) from None
 
 
+#: What each kind of audit event is called, and each type of field.
+EVENT_WORDS = {
+    "open": N_("opened"),
+    "transition": N_("step"),
+    "denied": N_("refused"),
+    "import": N_("imported"),
+    "head_export": N_("head export"),
+    "officer": N_("officer"),
+    "plan": N_("plan"),
+    "mechanism": N_("mechanism"),
+    "migrate": N_("migration"),
+    "settings": N_("settings"),
+}
+FIELD_TYPE_WORDS = {
+    "text": N_("text"),
+    "date": N_("date"),
+    "reference": N_("reference number"),
+    "file": N_("file"),
+    "integer": N_("number"),
+    "amount": N_("amount"),
+    "choice": N_("choice"),
+}
+_CONTROL = dict.fromkeys([*range(0x20), 0x7F, *range(0x80, 0xA0)])
+
+
+def safe(text: object) -> str:
+    """Stored text as it may reach a terminal: control characters and escape sequences (ESC,
+    carriage returns, …) are shown escaped (``\\x1b``), never sent raw."""
+    value = str(text)
+    if not any(ord(c) in _CONTROL for c in value):
+        return value
+    return "".join(
+        c.encode("unicode_escape").decode("ascii") if ord(c) in _CONTROL else c for c in value
+    )
+
+
+def both(th: str, en: str, lang: str) -> str:
+    """A label in *lang*: Thai, English, or Thai then English."""
+    if lang == "th":
+        return th
+    if lang == "en" or th == en:
+        return en
+    return f"{th} / {en}"
+
+
+def display_width(text: str) -> int:
+    """Columns *text* takes on a terminal: Thai vowel and tone marks take none."""
+    from wcwidth import wcswidth
+
+    width = wcswidth(text)
+    return width if width >= 0 else len(text)
+
+
+def pad(text: str, width: int) -> str:
+    """*text* padded to *width* display columns."""
+    return text + " " * max(0, width - display_width(text))
+
+
+def print_table(rows: Sequence[Sequence[object]], headers: Sequence[str] | None = None) -> None:
+    """The one table printer: columns aligned by display width (``เชียงใหม่`` is 7 columns
+    wide, not 9 characters), control characters escaped, the last column left ragged."""
+    table = [[safe(cell) for cell in row] for row in ([headers] if headers else []) + list(rows)]
+    if not table:
+        return
+    widths = [
+        max(display_width(row[i]) for row in table if i < len(row))
+        for i in range(max(len(row) for row in table))
+    ]
+    for row in table:
+        cells = [
+            cell if i == len(row) - 1 else cell + " " * (widths[i] - display_width(cell))
+            for i, cell in enumerate(row)
+        ]
+        click.echo("  ".join(cells).rstrip())
+
+
+def nothing_found(message: str) -> None:
+    """An empty result said in words, on stderr (stdout stays empty for scripts); exit 0."""
+    click.echo(tr(message), err=True)
+
+
+def province_label(code: str, lang: str) -> str:
+    """A province by name in *lang* (the code where unknown)."""
+    from states.reference import PROVINCES
+
+    names = PROVINCES.get(code)
+    if names is None:
+        return code
+    return both(names[0], names[1], lang)
+
+
 def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
@@ -441,9 +555,18 @@ def case_dict(c: Case) -> dict[str, Any]:
     return d
 
 
-def _field_text(value: Any) -> str:
+def _field_text(value: Any, lang: str = "en") -> str:
+    """A field's value as shown: a document by name and hash; a day in the Buddhist Era in
+    Thai."""
     if isinstance(value, dict) and "sha256" in value:
         return f"{value.get('name', '')} (sha256 {str(value['sha256'])[:12]}…)"
+    if lang == "th" and isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        from workflow.thaidate import format_date
+
+        try:
+            return format_date(dt.date.fromisoformat(value), "th")
+        except ValueError:
+            return value
     return str(value)
 
 
@@ -782,27 +905,49 @@ def case_show(app: App, reference: str, as_json: bool, lang: str) -> None:
         return
     definition = load_procedure(found.procedure, found.version).definition
     state = definition.state(found.state)
-    date_lang = "th" if lang == "th" else "en"
-    since = format_moment(found.state_since, date_lang)
+    words = "th" if lang == "th" else "en"  # labels: Thai alone, or English as before
+    since = format_moment(found.state_since, words)
     step = fu.time_in_step(found, local_date(app.now()))
     if step is not None:
         late = step.days - step.expected_days
-        since += f" ({step.days} days; expected within {step.expected_days}"
-        since += f"; OVERDUE by {late} days)" if late > 0 else ")"
-    for key, value in (
-        ("reference", found.reference),
-        ("province", found.province),
-        ("partner", f"{found.partner_name} ({found.partner_country}, {found.partner_level})"),
-        ("instrument", f"{found.instrument}, {found.label}"),
-        ("state", f"{found.state}: {state.label.text(lang)}"),
-        ("since", since),
-        ("procedure", f"{found.procedure} v{found.version} ({found.definition_sha256[:12]})"),
+        days = {"days": step.days, "expected": step.expected_days, "late": late}
+        since += " " + (
+            tr("({days} days; expected within {expected}; OVERDUE by {late} days)", words, **days)
+            if late > 0
+            else tr("({days} days; expected within {expected})", words, **days)
+        )
+    province = found.province if words == "en" else province_label(found.province, "th")
+    rows = [
+        (tr("reference", words), found.reference),
+        (tr("province", words), province),
         (
-            "opened",
-            f"{format_moment(found.opened_at, date_lang)} by {found.opened_by}",
+            tr("partner", words),
+            f"{found.partner_name} ({found.partner_country}, {found.partner_level})",
         ),
-    ):
-        click.echo(f"{key:11} {value}")
+        (tr("instrument", words), f"{found.instrument}, {found.label}"),
+        (tr("state", words), f"{found.state}: {state.label.text(lang)}"),
+        (tr("since", words), since),
+        (
+            tr("procedure", words),
+            tr(
+                "{procedure} v{version} ({sha})",
+                words,
+                procedure=found.procedure,
+                version=found.version,
+                sha=found.definition_sha256[:12],
+            ),
+        ),
+        (
+            tr("opened", words),
+            tr(
+                "{when} by {officer}",
+                words,
+                when=format_moment(found.opened_at, words),
+                officer=found.opened_by,
+            ),
+        ),
+    ]
+    print_table(rows)
 
 
 @case.command("list")
@@ -819,10 +964,21 @@ def case_list(app: App, province: str | None, state: str | None, as_json: bool) 
     if as_json:
         emit_json([case_dict(c) for c in cases])
         return
-    for c in cases:
-        click.echo(
-            f"{c.reference}  {c.province:6} {c.state:28} {c.partner_name} ({c.partner_country})"
-        )
+    if not cases:
+        nothing_found(N_("no cases match"))
+        return
+    lang = chosen_lang()
+    print_table(
+        [
+            (
+                c.reference,
+                c.province if lang == "en" else province_label(c.province, lang),
+                c.state,
+                f"{c.partner_name} ({c.partner_country})",
+            )
+            for c in cases
+        ]
+    )
 
 
 @case.command("actions")
@@ -838,15 +994,22 @@ def case_actions(app: App, reference: str, as_json: bool) -> None:
     if as_json:
         emit_json([asdict(a) for a in actions])
         return
+    lang = chosen_lang()
+    words = "th" if lang == "th" else "en"
     if not actions:
-        click.echo("nothing you may do on this case now")
+        click.echo(tr("nothing you may do on this case now", lang))
     for a in actions:
-        click.echo(f"{a.trigger} → {a.dest}   {a.label_th} / {a.label_en}  (as {a.role})")
+        label = both(a.label_th, a.label_en, "both" if lang == "en" else lang)
+        role = tr("(as {role})", words, role=a.role)
+        click.echo(f"{a.trigger} → {a.dest}   {safe(label)}  {role}")
         for f in a.fields:
-            need = "required" if f.required else "optional"
-            click.echo(f"    -f {f.name}=…   {f.type}, {need}: {f.label_th} / {f.label_en}")
+            need = tr("required", words) if f.required else tr("optional", words)
+            kind = tr(FIELD_TYPE_WORDS.get(f.type, f.type), words) if words == "th" else f.type
+            field = both(f.label_th, f.label_en, "both" if lang == "en" else lang)
+            click.echo(f"    -f {f.name}=…   {kind}, {need}: {safe(field)}")
         if a.note_required:
-            click.echo("    --note …   required")
+            required = tr("required", words)
+            click.echo(f"    --note …   {required}")
 
 
 def _size(value: str | None) -> str | None:
@@ -1009,20 +1172,30 @@ def _parse_pairs(values: Sequence[str], hint: str) -> dict[str, str]:
 
 
 def print_history(history: Iterable[AuditRecord], lang: str) -> None:
+    """One line per event, its fields and note under it; in Thai, the kind of event in words
+    and dates in the Buddhist Era. Stored text is escaped, never sent raw to the terminal."""
     from workflow.thaidate import format_moment
 
-    date_lang = "th" if lang == "th" else "en"
+    words = "th" if lang == "th" else "en"
+    shown = False
     for r in history:
-        move = f"{r.source or '∅'} → {r.dest}" if r.dest else f"{r.source} (refused)"
+        shown = True
+        refused = tr("(refused)", words)
+        move = f"{r.source or '∅'} → {r.dest}" if r.dest else f"{r.source} {refused}"
         who = f"{r.actor_id}" + (f" [{r.actor_role}]" if r.actor_role else "")
+        kind = tr(EVENT_WORDS.get(r.kind, r.kind), words) if words == "th" else r.kind
+        by = tr("by {officer}", words, officer=f"{who} ({r.os_user or '-'})")
         click.echo(
-            f"#{r.seq:<4} {format_moment(r.occurred_at, date_lang)}  {r.kind:10} "
-            f"{r.trigger or '':24} {move}  by {who} ({r.os_user or '-'})"
+            f"#{r.seq:<4} {format_moment(r.occurred_at, words)}  {pad(kind, 10)} "
+            f"{pad(r.trigger or '', 24)} {safe(move)}  {safe(by)}"
         )
         for name, value in r.fields.items():
-            click.echo(f"        {name}: {_field_text(value)}")
+            click.echo(f"        {safe(name)}: {safe(_field_text(value, words))}")
         if r.note:
-            click.echo(f"        note: {r.note}")
+            note = tr("note", words)
+            click.echo(f"        {note}: {safe(r.note)}")
+    if not shown:
+        nothing_found(N_("no events match"))
 
 
 @case.command("history")
@@ -1526,13 +1699,35 @@ def activity_list(
     if as_json:
         emit_json([asdict(a) for a in found])
         return
+    if not found:
+        nothing_found(N_("no activities match"))
+        return
+    from workflow.thaidate import format_date
+
+    lang = chosen_lang()
+    words = "th" if lang == "th" else "en"
+    rows = []
     for a in found:
-        budget = f" THB {a.budget_thb:,.2f}" if a.budget_thb is not None else ""
-        click.echo(
-            f"{a.activity_date}  FY{a.fiscal_year}  {a.case_reference}  {a.province:6} "
-            f"{a.kind:9} {a.title}{budget}  evidence:{a.evidence_count}"
-            + ("" if a.partner_participated else "  (partner absent)")
+        budget = (
+            tr("THB {amount}", words, amount=f"{a.budget_thb:,.2f}")
+            if a.budget_thb is not None
+            else ""
         )
+        absent = "" if a.partner_participated else tr("(partner absent)", words)
+        rows.append(
+            (
+                format_date(a.activity_date, words),
+                tr("FY{year}", words, year=a.fiscal_year),
+                a.case_reference,
+                a.province if words == "en" else province_label(a.province, "th"),
+                a.kind,
+                a.title,
+                budget,
+                tr("evidence:{count}", words, count=a.evidence_count),
+                absent,
+            )
+        )
+    print_table(rows)
 
 
 @cli.group()

@@ -30,6 +30,12 @@ LANGS: tuple[Lang, ...] = ("th", "en", "both")
 DEFAULT_LANG: Lang = "en"
 
 
+class Text(str):
+    """A parameter value that is itself a message id: translated with the message it fills."""
+
+    __slots__ = ()
+
+
 def N_(msgid: str) -> str:  # the conventional name of gettext's no-op marker
     """Mark *msgid* for extraction; it is translated where it is shown."""
     return msgid
@@ -45,15 +51,26 @@ def thai(msgid: str) -> str:
     return _thai().gettext(msgid)
 
 
+#: The language a command chose (``--lang``), until the next command resets it.
+_CHOSEN: list[str | None] = [None]
+
+
+def set_lang(lang: str | None) -> None:
+    """Make *lang* this command's language (``None``: back to ``SISTERCITY_LANG``)."""
+    _CHOSEN[0] = lang
+
+
 def chosen_lang(lang: str | None = None) -> Lang:
-    """*lang* if given, else ``SISTERCITY_LANG``, else English."""
-    value = lang or os.environ.get(LANG_ENV) or DEFAULT_LANG
+    """*lang* if given, else the command's ``--lang``, else ``SISTERCITY_LANG``, else English."""
+    value = lang or _CHOSEN[0] or os.environ.get(LANG_ENV) or DEFAULT_LANG
     return value if value in LANGS else DEFAULT_LANG
 
 
-def _fill(text: str, params: dict[str, Any]) -> str:
+def _fill(text: str, params: dict[str, Any], lang: str = "en") -> str:
     if not params:
         return text
+    if lang == "th":
+        params = {k: thai(v) if isinstance(v, Text) else v for k, v in params.items()}
     try:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):
@@ -66,7 +83,7 @@ def tr(msgid: str, lang: str | None = None, /, **params: Any) -> str:
     english = _fill(msgid, params)
     if chosen == "en":
         return english
-    translated = _fill(thai(msgid), params)
+    translated = _fill(thai(msgid), params, "th")
     if chosen == "th" or translated == english:
         return translated
     return f"{translated} / {english}"

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from states.i18n import N_
+from states.i18n import N_, Text
 from workflow.errors import InvalidValue
 from workflow.thaidate import THAI_MONTHS, THAI_MONTHS_SHORT, to_buddhist_era, to_common_era
 
@@ -148,9 +148,9 @@ def _take_era(text: str) -> tuple[str, str | None]:
 
 #: Why ``datetime.date`` refuses a day, in words the catalogue translates.
 _REASONS = {
-    "month must be in 1..12": N_("month must be in 1..12"),
-    "day is out of range for month": N_("day is out of range for month"),
-    "year 0 is out of range": N_("year 0 is out of range"),
+    "month must be in 1..12": Text(N_("month must be in 1..12")),
+    "day is out of range for month": Text(N_("day is out of range for month")),
+    "year 0 is out of range": Text(N_("year 0 is out of range")),
 }
 
 
