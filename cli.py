@@ -519,6 +519,30 @@ def print_table(rows: Sequence[Sequence[object]], headers: Sequence[str] | None 
         click.echo("  ".join(cells).rstrip())
 
 
+@contextmanager
+def progress_bar(label: str, quiet: bool = False) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress callback drawing a bar on stderr when it is a terminal; ``None`` (no bar) when
+    output goes to a file or a pipe, or with ``--json``."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    bars: list[Any] = []
+    shown = [0]
+
+    def report(done: int, total: int) -> None:
+        if not bars:
+            bar: Any = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
+            bars.append(bar.__enter__())
+        bars[0].update(done - shown[0])
+        shown[0] = done
+
+    try:
+        yield report
+    finally:
+        for bar in bars:
+            bar.__exit__(None, None, None)
+
+
 def nothing_found(message: str) -> None:
     """An empty result said in words, on stderr (stdout stays empty for scripts); exit 0."""
     click.echo(tr(message), err=True)
@@ -1360,7 +1384,8 @@ def audit_verify(
             "file itself proves nothing"
         )
     key = load_public_key(key_file) if key_file else None
-    result = verify_database(app.engine, checkpoints, key)
+    with progress_bar(tr("verifying"), as_json) as progress:
+        result = verify_database(app.engine, checkpoints, key, progress=progress)
     if as_json:
         emit_json(result.as_dict())
     else:
@@ -1502,8 +1527,8 @@ def audit_export(app: App, fmt: str, output: str | None, force: bool) -> None:
     if output is None:
         export_log(app.engine, chosen, sys.stdout)
         return
-    with open_output(output, force) as out:
-        count = export_log(app.engine, chosen, out)
+    with open_output(output, force) as out, progress_bar(tr("exporting")) as progress:
+        count = export_log(app.engine, chosen, out, progress)
     click.echo(f"wrote {count} records to {output}", err=True)
 
 
@@ -1925,7 +1950,8 @@ def sweep(app: App, as_of: dt.date | None, as_json: bool) -> None:
     from workflow.thaidate import local_date
 
     now = app.now()
-    report = fu.sweep(_fuow(app), as_of or local_date(now), now, app.actor())
+    with progress_bar(tr("sweeping"), as_json) as progress:
+        report = fu.sweep(_fuow(app), as_of or local_date(now), now, app.actor(), progress)
     if as_json:
         emit_json(asdict(report))
         return
@@ -2291,15 +2317,17 @@ def import_relationships(
     with open(path, "rb") as fh:
         data = fh.read(importer.MAX_FILE_BYTES + 1)
     try:
-        result = importer.import_relationships(
-            _fuow(app),
-            app.actor(),
-            data,
-            os.path.basename(path),
-            app.now(),
-            dry_run,
-            encoding=encoding,
-        )
+        with progress_bar(tr("importing"), as_json) as progress:
+            result = importer.import_relationships(
+                _fuow(app),
+                app.actor(),
+                data,
+                os.path.basename(path),
+                app.now(),
+                dry_run,
+                encoding=encoding,
+                progress=progress,
+            )
     except importer.ImportRejected as refused:
         if len(refused.problems) == 1:
             raise click.ClickException(

@@ -32,6 +32,7 @@ from workflow.fields import parse_amount as parse_field_amount
 from workflow.model import Actor, AuditDraft, AuditRecord, Case
 from workflow.partial_dates import PartialDate
 from workflow.ports import UnitOfWork
+from workflow.progress import Progress, reporting
 from workflow.services import find_case, fire_and_record, one_step, system_actor
 from workflow.thaidate import fiscal_year_be, fiscal_year_bounds, local_date
 
@@ -436,7 +437,11 @@ def expiry_rule(facts: CaseFacts, as_of: dt.date) -> str | None:
 
 
 def sweep(
-    uow: FollowupUnitOfWork, as_of: dt.date, now: dt.datetime, operator: Actor | None = None
+    uow: FollowupUnitOfWork,
+    as_of: dt.date,
+    now: dt.datetime,
+    operator: Actor | None = None,
+    progress: Progress | None = None,
 ) -> SweepReport:
     """The daily job: expire ended terms, mark quiet relationships dormant, report overdue steps.
 
@@ -490,7 +495,7 @@ def sweep(
             if dormant and rule is not None:
                 due.append((case, dormant, rule))
         last = uow.followup.last_event_at([c.reference for c, _, _ in due])
-        for case, trigger, rule in due:
+        for case, trigger, rule in reporting(due, len(due), progress):
             at = now
             previous = last.get(case.reference)
             if previous is not None and at <= previous:
