@@ -351,3 +351,42 @@ def test_bad_input_is_one_line_and_changes_nothing(bad: Bad, setup: dict[str, st
     if not bad.denied:
         _checkpoint(db)
         assert _digest(db) == before_bytes
+
+
+def test_officer_add_help_lists_the_roles() -> None:
+    shown = subprocess.run(
+        [shutil.which("sistercity") or "sistercity", "officer", "add", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    flat = " ".join(shown.split())
+    for role in ("admin", "province_officer", "province_head", "moi_director", "system"):
+        assert role in flat
+
+
+def test_head_export_replaces_a_file_only_with_force(setup: dict[str, str]) -> None:
+    folder = Path(setup["dir"])
+    target = folder / "head-force.json"
+    target.write_text("old\n")
+    env = _env(folder, None)
+    refused = _run(env, "audit", "head", "-o", str(target), as_="admin")
+    assert refused.returncode == 1 and "--force" in refused.stderr
+    assert target.read_text() == "old\n"
+    done = _run(env, "audit", "head", "-o", str(target), "--force", as_="admin")
+    assert done.returncode == 0, done.stderr
+    assert target.read_text().startswith("{")
+
+
+def test_a_failed_checkpoint_is_not_also_called_missing(setup: dict[str, str]) -> None:
+    folder = Path(setup["dir"])
+    key = folder / "audit.pub"
+    made = _run(_env(folder, None), "audit", "keygen", "-o", str(folder / "audit"))
+    assert made.returncode == 0, made.stderr
+    bogus = folder / "bogus.json"
+    bogus.write_text("not a head export")
+    result = _run(
+        _env(folder, None), "audit", "verify", "--checkpoint", str(bogus), "--key", str(key)
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "no checkpoint given" not in result.stdout + result.stderr
