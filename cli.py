@@ -2017,7 +2017,16 @@ def report_kpi(
     year = fu.check_fiscal_year(fy) if fy else fiscal_year_be(day)
     result = compute_kpis(app.engine, year, day, province)
     render = {"table": render_table, "json": render_json, "csv": render_csv}
-    text = render_html(result, lang) if fmt == "html" else render[fmt](result)
+    if fmt == "html":
+        text = render_html(result, lang)
+    elif fmt == "table":
+        # The text report is bilingual unless a language is asked for.
+        given = click.get_current_context().get_parameter_source("lang")
+        text = render_table(
+            result, "both" if given == click.core.ParameterSource.DEFAULT else lang
+        )
+    else:
+        text = render[fmt](result)
     if output:
         with open_output(output, force) as fh:
             fh.write(text)

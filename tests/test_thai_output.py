@@ -94,6 +94,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cli, str, set[str]]:
         (("case", "actions", "{ref}"), "somchai"),
         (("activity", "list"), None),
         (("case", "list"), None),
+        (("report", "kpi"), None),
     ],
 )
 def test_output_in_thai(
