@@ -929,18 +929,30 @@ def case_show(app: App, reference: str, as_json: bool, lang: str) -> None:
         return
     definition = load_procedure(found.procedure, found.version).definition
     state = definition.state(found.state)
-    words = "th" if lang == "th" else "en"  # labels: Thai alone, or English as before
-    since = format_moment(found.state_since, words)
+    words = lang  # labels: Thai, English, or Thai then English
     step = fu.time_in_step(found, local_date(app.now()))
-    if step is not None:
+
+    def since_in(one: str) -> str:
+        """Since when, in one language: B.E. in Thai."""
+        text = format_moment(found.state_since, one)
+        if step is None:
+            return text
         late = step.days - step.expected_days
         days = {"days": step.days, "expected": step.expected_days, "late": late}
-        since += " " + (
-            tr("({days} days; expected within {expected}; OVERDUE by {late} days)", words, **days)
+        return (
+            f"{text} "
+            + tr("({days} days; expected within {expected}; OVERDUE by {late} days)", one, **days)
             if late > 0
-            else tr("({days} days; expected within {expected})", words, **days)
+            else f"{text} " + tr("({days} days; expected within {expected})", one, **days)
         )
-    province = found.province if words == "en" else province_label(found.province, "th")
+
+    def opened_in(one: str) -> str:
+        when = format_moment(found.opened_at, one)
+        return tr("{when} by {officer}", one, when=when, officer=found.opened_by)
+
+    since = both(since_in("th"), since_in("en"), lang)
+    opened = both(opened_in("th"), opened_in("en"), lang)
+    province = found.province if lang == "en" else province_label(found.province, lang)
     rows = [
         (tr("reference", words), found.reference),
         (tr("province", words), province),
@@ -961,15 +973,7 @@ def case_show(app: App, reference: str, as_json: bool, lang: str) -> None:
                 sha=found.definition_sha256[:12],
             ),
         ),
-        (
-            tr("opened", words),
-            tr(
-                "{when} by {officer}",
-                words,
-                when=format_moment(found.opened_at, words),
-                officer=found.opened_by,
-            ),
-        ),
+        (tr("opened", words), opened),
     ]
     print_table(rows)
 
