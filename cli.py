@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TextIO, TypeVar, overl
 
 import click
 
+from states.i18n import DOMAIN, LANG_ENV, LOCALE_DIR, N_, chosen_lang, render, set_lang, tr
 from store import DEFAULT_DB
 
 if TYPE_CHECKING:
@@ -36,6 +37,114 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: (a test checks the two agree).
 PROCEDURES_ENV = "SISTERCITY_PROCEDURES"
 LANGS = click.Choice(["th", "en", "both"])
+LANG_HELP = N_("Language of messages, help and output: th, en or both (env SISTERCITY_LANG).")
+#: click's own words (usage errors, help headings), so that the catalogue holds them too.
+CLICK_WORDS = (
+    N_("Usage:"),
+    N_("Options"),
+    N_("Commands"),
+    N_("Show this message and exit."),
+    N_("Show the version and exit."),
+    N_("Error: {message}"),
+    N_("Missing argument"),
+    N_("Missing option"),
+    N_("Missing parameter"),
+    N_("Missing command."),
+    N_("Invalid value for {param_hint}: {message}"),
+    N_("Invalid value: {message}"),
+    N_("No such option {name!r}."),
+    N_("No such command {name!r}."),
+    N_("Option {name!r} requires an argument."),
+    N_("Option {name!r} does not take a value."),
+    N_("{value!r} is not a valid {number_type}."),
+    N_("{value} is not in the range {range}."),
+    N_("{name} {filename!r} does not exist."),
+    N_("{name} {filename!r} is a directory."),
+    N_("file"),
+    N_("path"),
+    N_("directory"),
+    N_("required"),
+    N_("default: {default}"),
+    N_("env var: {var}"),
+    N_("Aborted!"),
+)
+
+
+def use_language(lang: str | None) -> str:
+    """Make *lang* (or ``SISTERCITY_LANG``) the language of this process's messages: our own
+    through ``states.i18n``, click's through the same catalogue (click asks stdlib gettext)."""
+    import gettext
+
+    set_lang(lang)
+    chosen = chosen_lang()
+    if chosen in ("th", "both"):
+        gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+        gettext.textdomain(DOMAIN)
+        os.environ["LANGUAGE"] = "th"
+    else:
+        gettext.textdomain("messages")
+        if _LANGUAGE is None:
+            os.environ.pop("LANGUAGE", None)
+        else:
+            os.environ["LANGUAGE"] = _LANGUAGE
+    return chosen
+
+
+#: The LANGUAGE the process started with, given back when a command is not in Thai.
+_LANGUAGE = os.environ.get("LANGUAGE")
+
+
+def _lang_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A ``--lang`` given (on the command line or in ``SISTERCITY_LANG``), not a command's
+    default, sets the language of messages."""
+    given = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
+    if value and param.name and ctx.get_parameter_source(param.name) in given:
+        use_language(value)
+    return value
+
+
+def _t(text: str | None) -> str | None:
+    """A help text in the chosen language (``both``: Thai, then English)."""
+    return tr(text) if text else text
+
+
+class TranslatedHelp:
+    """Help in the chosen language: the command's text and its options', from the catalogue."""
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        command: Any = self
+        saved: list[tuple[Any, str | None]] = [(command, command.help)]
+        saved += [
+            (p, p.help) for p in command.get_params(ctx) if isinstance(p, click.Option) and p.help
+        ]
+        for owner, text in saved:
+            owner.help = _t(text)
+        try:
+            super().format_help(ctx, formatter)  # type: ignore[misc]
+        finally:
+            for owner, text in saved:
+                owner.help = text
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        command: Any = self
+        saved = (command.short_help, command.help)
+        command.short_help, command.help = (_t(text) for text in saved)
+        try:
+            short: str = super().get_short_help_str(limit)  # type: ignore[misc]
+        finally:
+            command.short_help, command.help = saved
+        return short
+
+
+class Command(TranslatedHelp, click.Command):
+    """A command whose help is in the chosen language."""
+
+
+class Group(TranslatedHelp, click.Group):
+    """A group whose help, and whose commands' help, is in the chosen language."""
+
+    command_class = Command
+    group_class = type
 
 
 def os_login() -> str:
@@ -60,7 +169,12 @@ class App:
         from workflow.errors import WorkflowError
 
         if not self.creating and "://" not in self.db and not os.path.exists(self.db):
-            raise WorkflowError(f"no database at {self.db}: run 'sistercity init' first")
+            raise WorkflowError(N_("no database at {db}: run 'sistercity init' first"), db=self.db)
+        if "://" not in self.db and os.path.isfile(self.db) and os.path.getsize(self.db) == 0:
+            raise WorkflowError(
+                N_("{db} is an empty file, not a database: remove it and run 'sistercity init'"),
+                db=self.db,
+            )
         return make_engine(self.db)
 
     def close(self) -> None:
@@ -84,6 +198,117 @@ class App:
 
 pass_app = click.make_pass_decorator(App)
 
+#: ``SISTERCITY_DEBUG=1`` lets an unexpected error through with its traceback, for a bug report.
+DEBUG_ENV = "SISTERCITY_DEBUG"
+
+
+def _not_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def unexpected_error_line(exc: BaseException) -> str:
+    """One line for an error no command translated: a file the system refused, text that is not
+    UTF-8, or a fault of the program (named, so that it can be reported)."""
+    if isinstance(exc, OSError):
+        where = exc.filename if isinstance(exc.filename, str) else None
+        reason = exc.strerror or type(exc).__name__
+        if where:
+            return tr(
+                "{path}: {reason}; check the path and its permissions, or free some space",
+                path=where,
+                reason=reason,
+            )
+        return tr("input/output error: {reason}; check the output's disk or device", reason=reason)
+    if isinstance(exc, UnicodeError):
+        return tr("text that is not valid UTF-8 was given; retype it or rename the file")
+    first = str(exc).strip().splitlines()
+    detail = f"{type(exc).__name__}: {first[0]}" if first else type(exc).__name__
+    return tr(
+        "unexpected error ({detail}); nothing more was done. Run again with {env}=1 for details "
+        "and report it",
+        detail=detail,
+        env=DEBUG_ENV,
+    )
+
+
+def error_line(message: str, exit_code: int = 1, as_json: bool = False) -> None:
+    """One line on stderr: ``Error: …`` in the chosen language (a message in both languages
+    already says it twice: the word "Error" is said once, in Thai); with ``--json``, one JSON
+    object ``{"error": …, "exit_code": …}``."""
+    text = " ".join(message.split("\n"))
+    if as_json:
+        click.echo(
+            json.dumps({"error": text, "exit_code": exit_code}, ensure_ascii=False), err=True
+        )
+        return
+    lang = chosen_lang()
+    click.echo(tr("Error: {message}", "th" if lang == "both" else lang, message=text), err=True)
+
+
+class SistercityGroup(Group):
+    """The root group: arguments that are not UTF-8 are usage errors, and whatever a command did
+    not translate still ends as one line on stderr, never a traceback."""
+
+    group_class = Group  # type: ignore[assignment]  # click types it as "type" only
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        for arg in args:
+            if _not_utf8(arg):
+                shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                raise click.UsageError(
+                    tr(
+                        "'{text}' is not valid UTF-8 text; retype it, or rename the file",
+                        text=shown,
+                    ),
+                    ctx,
+                )
+        return super().parse_args(ctx, args)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Click's main, except that a usage error is one line too, naming the help to read."""
+        use_language(None)
+        if kwargs.get("standalone_mode", True) is False:
+            return super().main(*args, **kwargs)
+        kwargs["standalone_mode"] = False
+        argv = kwargs.get("args") or (args[0] if args else None) or sys.argv[1:]
+        as_json = "--json" in argv
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            message = exc.format_message().strip()
+            if exc.ctx is not None:
+                stop = "" if message.endswith((".", "!", "?")) or chosen_lang() != "en" else "."
+                where = exc.ctx.command_path + " --help"
+                message += stop + " " + tr("See '{help}'.", help=where)
+            error_line(message, exc.exit_code, as_json)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            error_line(exc.format_message(), exc.exit_code, as_json)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Abort, EOFError, KeyboardInterrupt):
+            click.echo(tr("Aborted!"), err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except BrokenPipeError:
+            # The reader (``| head``) has gone: stop quietly, as other tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(141) from None
+        except Exception as exc:
+            if os.environ.get(DEBUG_ENV) == "1":
+                raise
+            raise click.ClickException(unexpected_error_line(exc)) from None
+
 
 def refusals(fn: F) -> F:
     """Turn the library's refusals into one line on stderr and exit code 1."""
@@ -94,7 +319,12 @@ def refusals(fn: F) -> F:
             with database_errors():
                 return fn(*args, **kwargs)
         except refusal_types() as exc:
-            raise click.ClickException(str(exc).replace("\n", " ")) from None
+            from workflow.errors import UsageProblem
+
+            line = render(exc)
+            if isinstance(exc, UsageProblem):
+                raise click.UsageError(line) from None
+            raise click.ClickException(line) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -121,6 +351,57 @@ def database_errors() -> Iterator[None]:
 
         with translated():
             raise
+
+
+class ProvinceType(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.2
+    """A Thai province by ISO code (TH-50), Thai name (เชียงใหม่) or English name (Chiang Mai);
+    the value passed on is the code (``states/reference.py``)."""
+
+    name = "province"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "TH-xx|NAME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from states.aliases import resolve_province
+
+        code = resolve_province(str(value))
+        if code is None:
+            self.fail(
+                tr("unknown province '{value}' (TH-xx, or its Thai or English name)", value=value),
+                param,
+                ctx,
+            )
+        return code
+
+
+PROVINCE = ProvinceType()
+
+
+class DateType(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.2
+    """A day: ISO (2024-03-31, or 2567-03-31 in the Buddhist Era: a year of 2400 or more is
+    B.E.) or D/M/YYYY (31/3/2567), through the one parser of typed dates
+    (``workflow.partial_dates.parse_day``)."""
+
+    name = "date"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "DATE"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        from workflow.partial_dates import parse_day
+
+        try:
+            return parse_day(str(value))
+        except ValueError as exc:
+            self.fail(render(exc), param, ctx)
+
+
+DATE = DateType()
 
 
 class LibraryChoice(click.Choice):  # type: ignore[type-arg]  # generic only from click 8.2
@@ -155,9 +436,128 @@ def open_output(path: str, force: bool, binary: bool = False) -> TextIO | Binary
             return open(path, "wb" if force else "xb")
         return open(path, "w" if force else "x", encoding="utf-8", newline="")
     except FileExistsError:
-        raise click.ClickException(f"{path} exists; pass --force to replace it") from None
+        raise click.ClickException(
+            tr("{path} exists; pass --force to replace it", path=path)
+        ) from None
     except OSError as exc:
-        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
+        raise click.ClickException(
+            tr("cannot write {path}: {reason}", path=path, reason=exc.strerror)
+        ) from None
+
+
+#: What each kind of audit event is called, and each type of field.
+EVENT_WORDS = {
+    "open": N_("opened"),
+    "transition": N_("step"),
+    "denied": N_("refused"),
+    "import": N_("imported"),
+    "head_export": N_("head export"),
+    "officer": N_("officer"),
+    "plan": N_("plan"),
+    "mechanism": N_("mechanism"),
+    "migrate": N_("migration"),
+    "settings": N_("settings"),
+}
+FIELD_TYPE_WORDS = {
+    "text": N_("text"),
+    "date": N_("date"),
+    "reference": N_("reference number"),
+    "file": N_("file"),
+    "integer": N_("number"),
+    "amount": N_("amount"),
+    "choice": N_("choice"),
+}
+_CONTROL = dict.fromkeys([*range(0x20), 0x7F, *range(0x80, 0xA0)])
+
+
+def safe(text: object) -> str:
+    """Stored text as it may reach a terminal: control characters and escape sequences (ESC,
+    carriage returns, …) are shown escaped (``\\x1b``), never sent raw."""
+    value = str(text)
+    if not any(ord(c) in _CONTROL for c in value):
+        return value
+    return "".join(
+        c.encode("unicode_escape").decode("ascii") if ord(c) in _CONTROL else c for c in value
+    )
+
+
+def both(th: str, en: str, lang: str) -> str:
+    """A label in *lang*: Thai, English, or Thai then English."""
+    if lang == "th":
+        return th
+    if lang == "en" or th == en:
+        return en
+    return f"{th} / {en}"
+
+
+def display_width(text: str) -> int:
+    """Columns *text* takes on a terminal: Thai vowel and tone marks take none."""
+    from wcwidth import wcswidth
+
+    width = wcswidth(text)
+    return width if width >= 0 else len(text)
+
+
+def pad(text: str, width: int) -> str:
+    """*text* padded to *width* display columns."""
+    return text + " " * max(0, width - display_width(text))
+
+
+def print_table(rows: Sequence[Sequence[object]], headers: Sequence[str] | None = None) -> None:
+    """The one table printer: columns aligned by display width (``เชียงใหม่`` is 7 columns
+    wide, not 9 characters), control characters escaped, the last column left ragged."""
+    table = [[safe(cell) for cell in row] for row in ([headers] if headers else []) + list(rows)]
+    if not table:
+        return
+    widths = [
+        max(display_width(row[i]) for row in table if i < len(row))
+        for i in range(max(len(row) for row in table))
+    ]
+    for row in table:
+        cells = [
+            cell if i == len(row) - 1 else cell + " " * (widths[i] - display_width(cell))
+            for i, cell in enumerate(row)
+        ]
+        click.echo("  ".join(cells).rstrip())
+
+
+@contextmanager
+def progress_bar(label: str, quiet: bool = False) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress callback drawing a bar on stderr when it is a terminal; ``None`` (no bar) when
+    output goes to a file or a pipe, or with ``--json``."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    bars: list[Any] = []
+    shown = [0]
+
+    def report(done: int, total: int) -> None:
+        if not bars:
+            bar: Any = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
+            bars.append(bar.__enter__())
+        bars[0].update(done - shown[0])
+        shown[0] = done
+
+    try:
+        yield report
+    finally:
+        for bar in bars:
+            bar.__exit__(None, None, None)
+
+
+def nothing_found(message: str) -> None:
+    """An empty result said in words, on stderr (stdout stays empty for scripts); exit 0."""
+    click.echo(tr(message), err=True)
+
+
+def province_label(code: str, lang: str) -> str:
+    """A province by name in *lang* (the code where unknown)."""
+    from states.reference import PROVINCES
+
+    names = PROVINCES.get(code)
+    if names is None:
+        return code
+    return both(names[0], names[1], lang)
 
 
 def emit_json(value: Any) -> None:
@@ -192,14 +592,23 @@ def case_dict(c: Case) -> dict[str, Any]:
     return d
 
 
-def _field_text(value: Any) -> str:
+def _field_text(value: Any, lang: str = "en") -> str:
+    """A field's value as shown: a document by name and hash; a day in the Buddhist Era in
+    Thai."""
     if isinstance(value, dict) and "sha256" in value:
         return f"{value.get('name', '')} (sha256 {str(value['sha256'])[:12]}…)"
+    if lang == "th" and isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        from workflow.thaidate import format_date
+
+        try:
+            return format_date(dt.date.fromisoformat(value), "th")
+        except ValueError:
+            return value
     return str(value)
 
 
 # ---------------------------------------------------------------------- root
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=SistercityGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     envvar="SISTERCITY_DB",
@@ -222,6 +631,15 @@ def _field_text(value: Any) -> str:
     help=f"Procedure files (NAME/vN.toml) beside the shipped ones (env {PROCEDURES_ENV}).",
 )
 @click.version_option(package_name="sistercity")
+@click.option(
+    "--lang",
+    type=LANGS,
+    default=None,
+    is_eager=True,
+    expose_value=False,
+    callback=_lang_option,
+    help=LANG_HELP,
+)
 @click.pass_context
 def cli(ctx: click.Context, db: str, as_officer: str | None, procedures: str | None) -> None:
     """sistercity: sister-city (เมืองพี่เมืองน้อง) proposals as audited workflows."""
@@ -279,11 +697,34 @@ def officer() -> None:
     """Register and list officers."""
 
 
+class RolesOption(click.Option):
+    """``--role``: its help lists the roles the definitions declare, read only for the help."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        from workflow.officers import officer_roles
+
+        try:
+            roles = ", ".join(sorted(officer_roles()))
+        except Exception:  # a broken procedures folder must not break the help
+            return record
+        return record[0], f"{record[1]} Roles: {roles}."
+
+
 @officer.command("add")
 @click.argument("officer_id")
 @click.option("--name", required=True)
-@click.option("--role", "roles", multiple=True, required=True, help="Repeat for several roles.")
-@click.option("--province", default=None, help="ISO 3166-2:TH code for provincial roles.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    cls=RolesOption,
+    help="Repeat for several roles.",
+)
+@click.option("--province", type=PROVINCE, default=None, help="The province of provincial roles.")
 @click.option("--os-user", default=None, help="The OS login this officer works under.")
 @click.option("--deputy", is_flag=True, help="A deputy governor (signs with a delegation order).")
 @pass_app
@@ -325,9 +766,10 @@ def _optional_actor(app: App) -> Actor | None:
     "--role",
     "roles",
     multiple=True,
+    cls=RolesOption,
     help="The officer's roles from now on (repeat; replaces all).",
 )
-@click.option("--province", default=None, help="ISO 3166-2:TH code for provincial roles.")
+@click.option("--province", type=PROVINCE, default=None, help="The province of provincial roles.")
 @click.option("--no-province", is_flag=True, help="Remove the province (national roles only).")
 @click.option("--os-user", default=None, help="The OS login this officer works under now.")
 @click.option("--no-os-user", is_flag=True, help="Remove the OS login.")
@@ -349,7 +791,7 @@ def officer_update(
     from workflow.officers import update_officer
 
     if (province and no_province) or (os_user and no_os_user):
-        raise click.UsageError("give a new value or remove it, not both")
+        raise click.UsageError(tr("give a new value or remove it, not both"))
     changed = update_officer(
         app.uow(),
         officer_id,
@@ -418,7 +860,9 @@ def case() -> None:
 
 
 @case.command("open")
-@click.option("--province", required=True, help="Thai province, ISO 3166-2:TH (e.g. TH-50).")
+@click.option(
+    "--province", type=PROVINCE, required=True, help="Thai province: TH-50, เชียงใหม่ or Chiang Mai."
+)
 @click.option("--partner", required=True, help="Partner local government's name.")
 @click.option("--country", required=True, help="Partner country, ISO 3166-1 alpha-2.")
 @click.option("--level", required=True, help="Partner's level: city, province, state, …")
@@ -501,33 +945,59 @@ def case_show(app: App, reference: str, as_json: bool, lang: str) -> None:
         return
     definition = load_procedure(found.procedure, found.version).definition
     state = definition.state(found.state)
-    date_lang = "th" if lang == "th" else "en"
-    since = format_moment(found.state_since, date_lang)
+    words = lang  # labels: Thai, English, or Thai then English
     step = fu.time_in_step(found, local_date(app.now()))
-    if step is not None:
+
+    def since_in(one: str) -> str:
+        """Since when, in one language: B.E. in Thai."""
+        text = format_moment(found.state_since, one)
+        if step is None:
+            return text
         late = step.days - step.expected_days
-        since += f" ({step.days} days; expected within {step.expected_days}"
-        since += f"; OVERDUE by {late} days)" if late > 0 else ")"
-    for key, value in (
-        ("reference", found.reference),
-        ("province", found.province),
-        ("partner", f"{found.partner_name} ({found.partner_country}, {found.partner_level})"),
-        ("instrument", f"{found.instrument}, {found.label}"),
-        ("state", f"{found.state}: {state.label.text(lang)}"),
-        ("since", since),
-        ("procedure", f"{found.procedure} v{found.version} ({found.definition_sha256[:12]})"),
+        days = {"days": step.days, "expected": step.expected_days, "late": late}
+        return (
+            f"{text} "
+            + tr("({days} days; expected within {expected}; OVERDUE by {late} days)", one, **days)
+            if late > 0
+            else f"{text} " + tr("({days} days; expected within {expected})", one, **days)
+        )
+
+    def opened_in(one: str) -> str:
+        when = format_moment(found.opened_at, one)
+        return tr("{when} by {officer}", one, when=when, officer=found.opened_by)
+
+    since = both(since_in("th"), since_in("en"), lang)
+    opened = both(opened_in("th"), opened_in("en"), lang)
+    province = found.province if lang == "en" else province_label(found.province, lang)
+    rows = [
+        (tr("reference", words), found.reference),
+        (tr("province", words), province),
         (
-            "opened",
-            f"{format_moment(found.opened_at, date_lang)} by {found.opened_by}",
+            tr("partner", words),
+            f"{found.partner_name} ({found.partner_country}, {found.partner_level})",
         ),
-    ):
-        click.echo(f"{key:11} {value}")
-    click.echo(_pick("ขั้นตอนต่อไป", "next steps", lang) + ":")
+        (tr("instrument", words), f"{found.instrument}, {found.label}"),
+        (tr("state", words), f"{found.state}: {state.label.text(lang)}"),
+        (tr("since", words), since),
+        (
+            tr("procedure", words),
+            tr(
+                "{procedure} v{version} ({sha})",
+                words,
+                procedure=found.procedure,
+                version=found.version,
+                sha=found.definition_sha256[:12],
+            ),
+        ),
+        (tr("opened", words), opened),
+    ]
+    print_table(rows)
+    click.echo(tr("next steps", lang) + ":")
     print_next_steps(steps, lang)
 
 
 @case.command("list")
-@click.option("--province", default=None)
+@click.option("--province", type=PROVINCE, default=None)
 @click.option("--state", default=None)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
@@ -540,10 +1010,21 @@ def case_list(app: App, province: str | None, state: str | None, as_json: bool) 
     if as_json:
         emit_json([case_dict(c) for c in cases])
         return
-    for c in cases:
-        click.echo(
-            f"{c.reference}  {c.province:6} {c.state:28} {c.partner_name} ({c.partner_country})"
-        )
+    if not cases:
+        nothing_found(N_("no cases match"))
+        return
+    lang = chosen_lang()
+    print_table(
+        [
+            (
+                c.reference,
+                c.province if lang == "en" else province_label(c.province, lang),
+                c.state,
+                f"{c.partner_name} ({c.partner_country})",
+            )
+            for c in cases
+        ]
+    )
 
 
 @case.command("actions")
@@ -564,48 +1045,53 @@ def case_actions(app: App, reference: str, as_json: bool, lang: str) -> None:
     print_next_steps(steps, lang)
 
 
-def _pick(th: str, en: str, lang: str) -> str:
-    return th if lang == "th" else en if lang == "en" else f"{th} / {en}"
-
-
 def print_next_steps(steps: Sequence[NextStep], lang: str) -> None:
-    """The next steps, one block each (``case actions``, ``case show``)."""
+    """The next steps, one block each (``case actions``, ``case show``): who may take each, what
+    it needs, and whether the asking officer may. Stored text is escaped."""
     from workflow.nextsteps import GAP, NOTHING
 
+    words = "th" if lang == "th" else "en"
     if not steps:
-        click.echo(_pick("ไม่มีขั้นตอนต่อไป (สิ้นสุดแล้ว)", "no next step (final state)", lang))
+        click.echo(tr("no next step (final state)", lang))
     for s in steps:
-        dest = _pick(s.dest_label_th, s.dest_label_en, lang) if s.dest else "?"
-        click.echo(
-            f"{s.trigger} → {s.dest or '?'} ({dest})   {_pick(s.label_th, s.label_en, lang)}"
-        )
-        own = ", " + _pick("ในจังหวัดของตน", "own province", lang)
+        dest = both(s.dest_label_th, s.dest_label_en, lang) if s.dest else "?"
+        label = both(s.label_th, s.label_en, lang)
+        click.echo(f"{s.trigger} → {s.dest or '?'} ({safe(dest)})   {safe(label)}")
+        own = ", " + tr("own province", words)
         roles = ", ".join(
-            f"{r.id} ({_pick(r.label_th, r.label_en, lang)}{own if r.scoped else ''})"
+            f"{r.id} ({both(r.label_th, r.label_en, lang)}{own if r.scoped else ''})"
             for r in s.roles
         )
-        click.echo(f"    roles: {roles}")
+        click.echo("    " + tr("roles: {roles}", words, roles=roles))
         if s.gap:
-            click.echo(f"    officers: none: {_pick(*GAP, lang)}")
+            click.echo("    " + tr("officers: none: {why}", words, why=both(*GAP, lang)))
         else:
-            click.echo(
-                "    officers: " + ", ".join(f"{o.id} ({o.name}, as {o.role})" for o in s.officers)
+            officers = ", ".join(
+                tr("{id} ({name}, as {role})", words, id=o.id, name=safe(o.name), role=o.role)
+                for o in s.officers
             )
+            click.echo("    " + tr("officers: {officers}", words, officers=officers))
         for f in s.fields:
-            need = "required" if f.required else "optional"
-            kind = f"{f.type}: {'|'.join(f.choices)}" if f.choices else f.type
+            need = tr("required", words) if f.required else tr("optional", words)
+            kind = tr(FIELD_TYPE_WORDS.get(f.type, f.type), words) if words == "th" else f.type
+            if f.choices:
+                kind = f"{kind}: {'|'.join(f.choices)}"
             flag = f"--doc {f.name}=PATH" if f.document else f"-f {f.name}=…"
-            click.echo(f"    {flag}   {kind}, {need}: {_pick(f.label_th, f.label_en, lang)}")
+            field = both(f.label_th, f.label_en, lang)
+            click.echo(f"    {flag}   {kind}, {need}: {safe(field)}")
         if s.note_required:
-            click.echo("    --note …   required")
+            click.echo("    --note …   " + tr("required", words))
         if not s.fields and not s.note_required:
-            click.echo(f"    needs: {_pick(*NOTHING, lang)}")
+            click.echo("    " + tr("needs: {what}", words, what=both(*NOTHING, lang)))
         for g in s.failing_guards:
-            click.echo(f"    rule not met now: {g}")
+            click.echo("    " + tr("rule not met now: {rule}", words, rule=g))
         if s.may_take:
-            click.echo(f"    you: may take it, as {s.role}")
+            click.echo("    " + tr("you: may take it, as {role}", words, role=s.role))
         elif s.why_not:
-            click.echo(f"    you: may not ({s.refusal}): {s.why_not}")
+            click.echo(
+                "    "
+                + tr("you: may not ({refusal}): {why}", words, refusal=s.refusal, why=s.why_not)
+            )
 
 
 def _size(value: str | None) -> str | None:
@@ -627,7 +1113,7 @@ def _parse_fields(values: Sequence[str], hint: str = "-f/--field") -> dict[str, 
     for item in values:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise click.BadParameter(f"'{item}' is not NAME=VALUE", param_hint=hint)
+            raise click.BadParameter(tr("'{item}' is not NAME=VALUE", item=item), param_hint=hint)
         fields[name.strip()] = value
     return fields
 
@@ -742,9 +1228,9 @@ def case_migrate(
     from workflow.migration import migrate_cases
 
     if all_cases == bool(references):
-        raise click.UsageError("name the cases to migrate, or give --all --from-version N")
+        raise click.UsageError(tr("name the cases to migrate, or give --all --from-version N"))
     if all_cases and from_version is None:
-        raise click.UsageError("--all needs --from-version N")
+        raise click.UsageError(tr("--all needs --from-version N"))
     mapping = _parse_pairs(maps, "--map")
     if references:
         found = services.get_case(app.uow(), references[0])
@@ -778,29 +1264,40 @@ def _parse_pairs(values: Sequence[str], hint: str) -> dict[str, str]:
     for item in values:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise click.BadParameter(f"'{item}' is not OLD=NEW", param_hint=hint)
+            raise click.BadParameter(tr("'{item}' is not OLD=NEW", item=item), param_hint=hint)
         pairs[name.strip()] = value.strip()
     return pairs
 
 
 def print_history(history: Iterable[AuditRecord], lang: str) -> None:
+    """One line per event, its fields and note under it; in Thai, the kind of event in words
+    and dates in the Buddhist Era. Stored text is escaped, never sent raw to the terminal."""
     from workflow.thaidate import format_moment
 
-    date_lang = "th" if lang == "th" else "en"
+    words = "th" if lang == "th" else "en"
+    shown = False
     for r in history:
+        shown = True
         if r.dest:
             move = f"{r.source or '∅'} → {r.dest}"
-        else:  # a record that leaves the case where it was: a refusal, a plan, a letter
-            move = f"{r.source} (refused)" if r.kind == "denied" else f"{r.source}"
+        elif r.kind == "denied":
+            move = f"{r.source} " + tr("(refused)", words)
+        else:  # a record that leaves the case where it was: a plan, a letter
+            move = f"{r.source}"
         who = f"{r.actor_id}" + (f" [{r.actor_role}]" if r.actor_role else "")
+        kind = tr(EVENT_WORDS.get(r.kind, r.kind), words) if words == "th" else r.kind
+        by = tr("by {officer}", words, officer=f"{who} ({r.os_user or '-'})")
         click.echo(
-            f"#{r.seq:<4} {format_moment(r.occurred_at, date_lang)}  {r.kind:10} "
-            f"{r.trigger or '':24} {move}  by {who} ({r.os_user or '-'})"
+            f"#{r.seq:<4} {format_moment(r.occurred_at, words)}  {pad(kind, 10)} "
+            f"{pad(r.trigger or '', 24)} {safe(move)}  {safe(by)}"
         )
         for name, value in r.fields.items():
-            click.echo(f"        {name}: {_field_text(value)}")
+            click.echo(f"        {safe(name)}: {safe(_field_text(value, words))}")
         if r.note:
-            click.echo(f"        note: {r.note}")
+            note = tr("note", words)
+            click.echo(f"        {note}: {safe(r.note)}")
+    if not shown:
+        nothing_found(N_("no events match"))
 
 
 @case.command("history")
@@ -968,7 +1465,8 @@ def audit_verify(
             "file itself proves nothing"
         )
     key = load_public_key(key_file) if key_file else None
-    result = verify_database(app.engine, checkpoints, key)
+    with progress_bar(tr("verifying"), as_json) as progress:
+        result = verify_database(app.engine, checkpoints, key, progress=progress)
     if as_json:
         emit_json(result.as_dict())
     else:
@@ -1003,9 +1501,10 @@ def audit_verify(
     type=click.Path(dir_okay=False, writable=True),
     help="Write the export to FILE (and its signature to FILE.sig).",
 )
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
 @pass_app
 @refusals
-def audit_head(app: App, key_file: str | None, output: str | None) -> None:
+def audit_head(app: App, key_file: str | None, output: str | None, force: bool) -> None:
     """Export the current head (log, size, hash, time, who) as canonical JSON, signed.
 
     The export is itself an audit event; the document describes the log just before it.
@@ -1013,13 +1512,15 @@ def audit_head(app: App, key_file: str | None, output: str | None) -> None:
     import base64
 
     from store.audit import export_head
-    from store.checkpoint import load_private_key, write_export
+    from store.checkpoint import check_export_target, load_private_key, write_export
 
     key = load_private_key(key_file) if key_file else None
+    if output:
+        check_export_target(output, force)
     export = export_head(app.engine, app.actor(), app.now(), key)
     click.echo(export.document.memo_line())
     if output:
-        written = write_export(output, export.document, export.signature)
+        written = write_export(output, export.document, export.signature, force)
         click.echo(
             f"wrote {', '.join(str(p) for p in written)} (export is audit #{export.event_seq})"
         )
@@ -1120,10 +1621,10 @@ def audit_keygen(prefix: str) -> None:
 @audit.command("log")
 @click.option("--case", "case_ref", default=None)
 @click.option("--officer", default=None, help="Officer id (the actor of the event).")
-@click.option("--province", default=None, help="Cases of this province (TH-xx).")
+@click.option("--province", type=PROVINCE, default=None, help="Cases of this province.")
 @click.option("--trigger", default=None)
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD")
+@click.option("--since", type=DATE, default=None, help="First day (C.E. or B.E.).")
+@click.option("--until", type=DATE, default=None, help="Last day (C.E. or B.E.).")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array, streamed.")
 @click.option("--lang", type=LANGS, default="en", show_default=True)
 @pass_app
@@ -1134,8 +1635,8 @@ def audit_log(
     officer: str | None,
     province: str | None,
     trigger: str | None,
-    since: dt.datetime | None,
-    until: dt.datetime | None,
+    since: dt.date | None,
+    until: dt.date | None,
     as_json: bool,
     lang: str,
 ) -> None:
@@ -1147,8 +1648,8 @@ def audit_log(
         officer,
         province,
         trigger,
-        since.date() if since else None,
-        until.date() if until else None,
+        since,
+        until,
     )
     records = iter_log(app.engine, flt)
     if not as_json:
@@ -1177,8 +1678,8 @@ def audit_export(app: App, fmt: str, output: str | None, force: bool) -> None:
     if output is None:
         export_log(app.engine, chosen, sys.stdout)
         return
-    with open_output(output, force) as out:
-        count = export_log(app.engine, chosen, out)
+    with open_output(output, force) as out, progress_bar(tr("exporting")) as progress:
+        count = export_log(app.engine, chosen, out, progress)
     click.echo(f"wrote {count} records to {output}", err=True)
 
 
@@ -1227,7 +1728,7 @@ def _draw(picture: Any, fmt: str, output: str | None, force: bool, font: str | N
 
     path = output or diagrams.STDOUT
     if output is None and fmt in diagrams.BINARY_FORMATS:
-        raise click.UsageError(f"--format {fmt} needs -o PATH (or -o - for stdout)")
+        raise click.UsageError(tr("--format {fmt} needs -o PATH (or -o - for stdout)", fmt=fmt))
     diagrams.check_destination(path, force, fmt)
     style = diagrams.Style(fontname=font) if font else None
     data = diagrams.render(picture, fmt, style)
@@ -1312,28 +1813,6 @@ def _fuow(app: App) -> SqlAlchemyUnitOfWork:
     return app.uow()
 
 
-def _date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    from workflow.fields import parse_date
-
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"'{value}': {exc} (a year ≥ 2400 is B.E.)") from None
-
-
-def _province(_ctx: Any, _param: Any, value: str | None) -> str | None:
-    if value is None:
-        return None
-    from states.aliases import resolve_province
-
-    code = resolve_province(value)
-    if code is None:
-        raise click.BadParameter(f"unknown province '{value}' (TH-xx, or its name)")
-    return code
-
-
 @cli.group()
 def activity() -> None:
     """Activities with the partner (recording one is a step of the case's procedure)."""
@@ -1341,7 +1820,7 @@ def activity() -> None:
 
 @activity.command("add")
 @click.argument("reference")
-@click.option("--date", "day", required=True, callback=_date, help="YYYY-MM-DD (C.E. or B.E.).")
+@click.option("--date", "day", required=True, type=DATE, help="YYYY-MM-DD (C.E. or B.E.).")
 @click.option("--kind", required=True, help="Kind of activity (the choices: 'case actions').")
 @click.option("--title", required=True)
 @click.option("--partner-participated/--no-partner-participated", default=True, show_default=True)
@@ -1383,7 +1862,7 @@ def activity_add(
 @activity.command("list")
 @click.argument("reference", required=False)
 @click.option("--fy", type=int, default=None, help="Fiscal year, B.E. (e.g. 2568).")
-@click.option("--province", default=None, callback=_province)
+@click.option("--province", default=None, type=PROVINCE)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @refusals
@@ -1397,13 +1876,35 @@ def activity_list(
     if as_json:
         emit_json([asdict(a) for a in found])
         return
+    if not found:
+        nothing_found(N_("no activities match"))
+        return
+    from workflow.thaidate import format_date
+
+    lang = chosen_lang()
+    words = "th" if lang == "th" else "en"
+    rows = []
     for a in found:
-        budget = f" THB {a.budget_thb:,.2f}" if a.budget_thb is not None else ""
-        click.echo(
-            f"{a.activity_date}  FY{a.fiscal_year}  {a.case_reference}  {a.province:6} "
-            f"{a.kind:9} {a.title}{budget}  evidence:{a.evidence_count}"
-            + ("" if a.partner_participated else "  (partner absent)")
+        budget = (
+            tr("THB {amount}", words, amount=f"{a.budget_thb:,.2f}")
+            if a.budget_thb is not None
+            else ""
         )
+        absent = "" if a.partner_participated else tr("(partner absent)", words)
+        rows.append(
+            (
+                format_date(a.activity_date, words),
+                tr("FY{year}", words, year=a.fiscal_year),
+                a.case_reference,
+                a.province if words == "en" else province_label(a.province, "th"),
+                a.kind,
+                a.title,
+                budget,
+                tr("evidence:{count}", words, count=a.evidence_count),
+                absent,
+            )
+        )
+    print_table(rows)
 
 
 @cli.group()
@@ -1433,7 +1934,7 @@ def plan_set(app: App, reference: str, fy: int, budget: str, plan_file: str, not
 @plan.command("list")
 @click.argument("reference", required=False)
 @click.option("--fy", type=int, default=None)
-@click.option("--province", default=None, callback=_province)
+@click.option("--province", default=None, type=PROVINCE)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @refusals
@@ -1493,9 +1994,9 @@ def mechanism() -> None:
 
 
 @mechanism.command("set")
-@click.argument("code", callback=_province)
+@click.argument("code", type=PROVINCE)
 @click.option("--order-no", required=True)
-@click.option("--date", "day", required=True, callback=_date)
+@click.option("--date", "day", required=True, type=DATE)
 @click.option("--chair", required=True)
 @click.option("--file", "order_file", default=None, type=click.Path(dir_okay=False))
 @pass_app
@@ -1544,7 +2045,7 @@ def ministry_mechanism_group() -> None:
 
 @ministry_mechanism_group.command("set")
 @click.option("--order-no", required=True)
-@click.option("--date", "day", required=True, callback=_date)
+@click.option("--date", "day", required=True, type=DATE)
 @click.option("--chair", required=True)
 @click.option("--agency", "agencies", multiple=True, help="A related agency in it (repeatable).")
 @click.option("--file", "order_file", default=None, type=click.Path(dir_okay=False))
@@ -1591,7 +2092,7 @@ def ministry_mechanism_show(app: App, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--as-of", "as_of", default=None, callback=_date, help="Default: today (Bangkok).")
+@click.option("--as-of", "as_of", default=None, type=DATE, help="Default: today (Bangkok).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 @refusals
@@ -1601,7 +2102,8 @@ def sweep(app: App, as_of: dt.date | None, as_json: bool) -> None:
     from workflow.thaidate import local_date
 
     now = app.now()
-    report = fu.sweep(_fuow(app), as_of or local_date(now), now, app.actor())
+    with progress_bar(tr("sweeping"), as_json) as progress:
+        report = fu.sweep(_fuow(app), as_of or local_date(now), now, app.actor(), progress)
     if as_json:
         emit_json(asdict(report))
         return
@@ -1630,8 +2132,8 @@ def report() -> None:
 
 @report.command("kpi")
 @click.option("--fy", type=int, default=None, help="Fiscal year, B.E. (default: the current).")
-@click.option("--province", default=None, callback=_province)
-@click.option("--as-of", "as_of", default=None, callback=_date, help="Default: today (Bangkok).")
+@click.option("--province", default=None, type=PROVINCE)
+@click.option("--as-of", "as_of", default=None, type=DATE, help="Default: today (Bangkok).")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table"
 )
@@ -1667,7 +2169,16 @@ def report_kpi(
     year = fu.check_fiscal_year(fy) if fy else fiscal_year_be(day)
     result = compute_kpis(app.engine, year, day, province)
     render = {"table": render_table, "json": render_json, "csv": render_csv}
-    text = render_html(result, lang) if fmt == "html" else render[fmt](result)
+    if fmt == "html":
+        text = render_html(result, lang)
+    elif fmt == "table":
+        # The text report is bilingual unless a language is asked for.
+        given = click.get_current_context().get_parameter_source("lang")
+        text = render_table(
+            result, "both" if given == click.core.ParameterSource.DEFAULT else lang
+        )
+    else:
+        text = render[fmt](result)
     if output:
         with open_output(output, force) as fh:
             fh.write(text)
@@ -1677,9 +2188,9 @@ def report_kpi(
 
 
 @report.command("data-quality")
-@click.option("--province", default=None, callback=_province)
+@click.option("--province", default=None, type=PROVINCE)
 @click.option("--fy", type=int, default=None, help="Plans of this fiscal year (default: current).")
-@click.option("--as-of", "as_of", default=None, callback=_date, help="Default: today (Bangkok).")
+@click.option("--as-of", "as_of", default=None, type=DATE, help="Default: today (Bangkok).")
 @click.option(
     "--issue",
     "issues",
@@ -1733,7 +2244,7 @@ def report_data_quality(
 
 
 @report.command("register")
-@click.option("--province", default=None, callback=_province)
+@click.option("--province", default=None, type=PROVINCE)
 @click.option("--lang", type=LANGS, default="both", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
@@ -1776,7 +2287,7 @@ def monitoring() -> None:
 
 
 @monitoring.command("open")
-@click.option("--province", required=True, callback=_province)
+@click.option("--province", required=True, type=PROVINCE)
 @click.option("--fy", type=int, required=True, help="Fiscal year, B.E. (e.g. 2568).")
 @click.option("--procedure", default=None, help="Only when several procedures are reports.")
 @click.option("--json", "as_json", is_flag=True)
@@ -1884,7 +2395,7 @@ def monitoring_render(
         from workflow.printing import html_to_pdf
 
         if output is None:
-            raise click.UsageError("--format pdf needs -o FILE")
+            raise click.UsageError(tr("--format pdf needs -o FILE"))
         data = html_to_pdf(html)
         with open_output(output, force, binary=True) as fh:
             fh.write(data)
@@ -1940,7 +2451,9 @@ def _encoding(_ctx: Any, _param: Any, value: str | None) -> str | None:
     try:
         codecs.lookup(value)
     except LookupError:
-        raise click.BadParameter(f"unknown encoding '{value}' (e.g. utf-8, cp874)") from None
+        raise click.BadParameter(
+            tr("unknown encoding '{value}' (e.g. utf-8, cp874)", value=value)
+        ) from None
     return value
 
 
@@ -1965,15 +2478,17 @@ def import_relationships(
     with open(path, "rb") as fh:
         data = fh.read(importer.MAX_FILE_BYTES + 1)
     try:
-        result = importer.import_relationships(
-            _fuow(app),
-            app.actor(),
-            data,
-            os.path.basename(path),
-            app.now(),
-            dry_run,
-            encoding=encoding,
-        )
+        with progress_bar(tr("importing"), as_json) as progress:
+            result = importer.import_relationships(
+                _fuow(app),
+                app.actor(),
+                data,
+                os.path.basename(path),
+                app.now(),
+                dry_run,
+                encoding=encoding,
+                progress=progress,
+            )
     except importer.ImportRejected as refused:
         if len(refused.problems) == 1:
             raise click.ClickException(
@@ -2014,7 +2529,7 @@ def backup_command(app: App, output: str, force: bool) -> None:
     from store.backup import backup
 
     if output == "-":
-        raise click.UsageError("a backup is a database file: give -o FILE, not -")
+        raise click.UsageError(tr("a backup is a database file: give -o FILE, not -"))
     result = backup(app.db, output, force)
     click.echo(
         f"backup {result.path}: {result.records} records, {result.cases} cases, "
@@ -2283,3 +2798,61 @@ def letter_list(app: App, reference: str, as_json: bool) -> None:
             f"{x.number}  {format_long_date(x.date)}  {x.trigger}  {x.letter_id}  "
             f"{x.subject}  sha256 {x.sha256[:12]}  (#{x.audit_seq})"
         )
+
+
+def _language_everywhere(group: click.Group) -> None:
+    """``--lang`` on every command and group: where a command has its own (it shapes its output),
+    ``SISTERCITY_LANG`` is its default and it sets the language of messages too; elsewhere it sets
+    the language of messages and help."""
+    for command in group.commands.values():
+        own = next((p for p in command.params if p.name == "lang"), None)
+        if own is None:
+            command.params.append(
+                click.Option(
+                    ["--lang"],
+                    type=LANGS,
+                    default=None,
+                    is_eager=True,
+                    expose_value=False,
+                    callback=_lang_option,
+                    help=LANG_HELP,
+                )
+            )
+        else:
+            own.envvar = LANG_ENV
+            own.is_eager = True
+            own.callback = _lang_option
+        if isinstance(command, click.Group):
+            _language_everywhere(command)
+
+
+_language_everywhere(cli)
+
+
+def extract_help(
+    fileobj: BinaryIO, keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[int, str | None, Any, list[str]]]:
+    """Babel's extractor for this file (``babel.cfg``): the messages marked in its code, and the
+    help of every command, group and option, which click keeps as plain strings."""
+    import inspect
+
+    from babel.messages.extract import extract_python
+
+    found: Iterator[Any] = extract_python(fileobj, keywords, comment_tags, options)
+    yield from found
+
+    def walk(command: click.Command) -> Iterator[tuple[int, str | None, Any, list[str]]]:
+        callback = command.callback
+        line = inspect.getsourcelines(callback)[1] if callback is not None else 0
+        if command.help:
+            yield line, None, command.help, []
+        if command.short_help:
+            yield line, None, command.short_help, []
+        for param in command.params:
+            if isinstance(param, click.Option) and param.help:
+                yield line, None, param.help, []
+        if isinstance(command, click.Group):
+            for sub in command.commands.values():
+                yield from walk(sub)
+
+    yield from walk(cli)

@@ -29,7 +29,7 @@ def check_destination(path: str | Path, force: bool = False, fmt: str | None = N
     if target.is_dir():
         raise DiagramError(f"{target} is a directory; give a file name")
     if target.exists() and not force:
-        raise OutputExists(f"{target} already exists; refusing to overwrite it without force")
+        raise OutputExists(f"{target} already exists; pass --force to replace it")
     if not target.parent.is_dir():
         raise DiagramError(f"cannot write {target}: folder {target.parent} does not exist")
 
@@ -55,8 +55,6 @@ def write_output(
         with target.open("wb" if force else "xb") as out:
             out.write(data)
     except FileExistsError:
-        raise OutputExists(
-            f"{target} already exists; refusing to overwrite it without force"
-        ) from None
+        raise OutputExists(f"{target} already exists; pass --force to replace it") from None
     except OSError as exc:
         raise DiagramError(f"cannot write {target}: {exc.strerror}") from None

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TextIO, cast
 
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import Engine, Select, func, select
 
 from store.checkpoint import HeadDocument, fingerprint, sign
 from store.repository import parse_utc
@@ -38,6 +38,7 @@ from workflow.authorization import authorize, national_access, recorded_refusals
 from workflow.errors import InvalidInput
 from workflow.integrity import utc_text
 from workflow.model import Actor, AuditDraft, AuditRecord, EventKind
+from workflow.progress import Progress, reporting
 from workflow.thaidate import BANGKOK
 
 if TYPE_CHECKING:
@@ -163,7 +164,9 @@ def iter_log(engine: Engine, flt: LogFilter) -> Iterator[AuditRecord]:
 
 
 # ---------------------------------------------------------------------- exports
-def export_log(engine: Engine, fmt: ExportFormat, out: TextIO) -> int:
+def export_log(
+    engine: Engine, fmt: ExportFormat, out: TextIO, progress: Progress | None = None
+) -> int:
     """Write every audit record, stored columns as stored, to *out*; returns the count.
 
     CSV has a header row; ``fields`` stays the stored canonical JSON text and an empty cell is
@@ -172,14 +175,19 @@ def export_log(engine: Engine, fmt: ExportFormat, out: TextIO) -> int:
     Either re-verifies with the recipe in this module's docstring.
     """
     count = 0
+    total = 0
+    if progress is not None:
+        with engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(AuditRow)).scalar_one()
+    rows = reporting(stream_rows(engine), total, progress)
     if fmt == "csv":
         writer = csvsafe.writer(out)
         writer.writerow(COLUMNS)
-        for row in stream_rows(engine):
+        for row in rows:
             writer.writerow(row)
             count += 1
     elif fmt == "jsonl":
-        for row in stream_rows(engine):
+        for row in rows:
             out.write(json.dumps(dict(zip(COLUMNS, row, strict=True)), ensure_ascii=False))
             out.write("\n")
             count += 1

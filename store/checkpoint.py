@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from states.i18n import N_
 from workflow.errors import WorkflowError
 from workflow.integrity import canonical_json
 
@@ -110,6 +111,11 @@ def generate_keypair(prefix: str) -> tuple[Path, Path, str]:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     private_path, public_path = Path(f"{prefix}.key"), Path(f"{prefix}.pub")
+    if not private_path.parent.is_dir():
+        raise KeyFileError(
+            N_("{folder}: no such folder; create it first or choose another -o"),
+            folder=str(private_path.parent),
+        )
     for path in (private_path, public_path):
         if path.exists():
             raise KeyFileError(f"{path} exists; refusing to overwrite a key")
@@ -170,15 +176,51 @@ def signature_text(signature: bytes) -> bytes:
     return base64.b64encode(signature) + b"\n"
 
 
-def write_export(path: str | Path, document: HeadDocument, signature: bytes | None) -> list[Path]:
-    """Write ``FILE`` (canonical JSON + newline) and, when signed, ``FILE.sig``."""
+def export_targets(path: str | Path) -> list[Path]:
+    """``FILE`` and ``FILE.sig``: the files a head export may write."""
     target = Path(path)
-    target.write_bytes(document.canonical() + b"\n")
-    written = [target]
-    if signature is not None:
-        sig_path = Path(f"{target}{SIGNATURE_SUFFIX}")
-        sig_path.write_bytes(signature_text(signature))
-        written.append(sig_path)
+    return [target, Path(f"{target}{SIGNATURE_SUFFIX}")]
+
+
+def check_export_target(path: str | Path, force: bool) -> None:
+    """Refuse, before anything is recorded, an export that could not be written: a missing
+    folder, or a file that exists without ``force``."""
+    target = Path(path)
+    folder = target.parent
+    if not folder.is_dir():
+        raise KeyFileError(
+            N_("{folder}: no such folder; create it first or choose another -o"),
+            folder=str(folder),
+        )
+    if target.is_dir():
+        raise KeyFileError(N_("{path} is a folder; give a file name with -o"), path=str(target))
+    if not force:
+        for candidate in export_targets(target):
+            if candidate.exists():
+                raise KeyFileError(
+                    N_("{path} exists; pass --force to replace it"), path=str(candidate)
+                )
+
+
+def write_export(
+    path: str | Path, document: HeadDocument, signature: bytes | None, force: bool = False
+) -> list[Path]:
+    """Write ``FILE`` (canonical JSON + newline) and, when signed, ``FILE.sig``; an existing file
+    is replaced only with *force*."""
+    mode = "wb" if force else "xb"
+    target, sig_path = export_targets(path)
+    try:
+        with target.open(mode) as fh:
+            fh.write(document.canonical() + b"\n")
+        written = [target]
+        if signature is not None:
+            with sig_path.open(mode) as fh:
+                fh.write(signature_text(signature))
+            written.append(sig_path)
+    except FileExistsError as exc:
+        raise KeyFileError(
+            N_("{path} exists; pass --force to replace it"), path=str(exc.filename)
+        ) from None
     return written
 
 

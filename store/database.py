@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from states.i18n import N_
 from workflow.errors import WorkflowError
 
 WRITE_OPTION = "sistercity_write"
@@ -35,14 +36,26 @@ class DatabaseUnavailable(WorkflowError):
 def database_errors() -> Iterator[None]:
     """Turn a database that cannot be reached or opened into one line for the officer.
 
-    Only connection-level failures are translated; an integrity error stays a bug to see.
+    Connection-level failures, and a file that is not a database or is damaged, are
+    translated; an integrity error stays a bug to see.
     """
     try:
         yield
     except (exc.OperationalError, exc.InterfaceError) as error:
         lines = str(error.orig or error).strip().splitlines()
         raise DatabaseUnavailable(
-            f"database error: {lines[0] if lines else type(error).__name__}"
+            N_("database error: {detail}"), detail=lines[0] if lines else type(error).__name__
+        ) from None
+    except exc.DatabaseError as error:
+        if isinstance(error, exc.IntegrityError | exc.ProgrammingError):
+            raise
+        lines = str(error.orig or error).strip().splitlines()
+        raise DatabaseUnavailable(
+            N_(
+                "not a usable sistercity database ({detail}): check --db, or restore the file "
+                "from a backup"
+            ),
+            detail=lines[0] if lines else type(error).__name__,
         ) from None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Index,
     Integer,
@@ -214,8 +215,8 @@ class ActivityRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(Text)
     partner_participated: Mapped[bool] = mapped_column(Boolean)
-    #: Satang (1/100 baht): exact integers on every backend.
-    budget_satang: Mapped[int | None] = mapped_column(Integer)
+    #: Satang (1/100 baht): exact 64-bit integers on every backend (0009).
+    budget_satang: Mapped[int | None] = mapped_column(BigInteger)
     evidence_count: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (
@@ -239,7 +240,7 @@ class PlanRow(Base):
     case_reference: Mapped[str] = mapped_column(String(32))
     province: Mapped[str] = mapped_column(String(8))
     fiscal_year: Mapped[int] = mapped_column(Integer)
-    budget_satang: Mapped[int] = mapped_column(Integer)
+    budget_satang: Mapped[int] = mapped_column(BigInteger)
     document_sha256: Mapped[str] = mapped_column(String(64))
     document_name: Mapped[str] = mapped_column(Text)
     document_bytes: Mapped[int] = mapped_column(Integer)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from states.i18n import N_
 from store.database import WRITE_OPTION, make_session_factory
 from store.followup import SqlAlchemyFollowupRepository
 from store.projections import SqlAlchemyFactsRepository
@@ -93,7 +94,7 @@ class SqlAlchemyUnitOfWork:
             self.session.close()
         if isinstance(exc, OperationalError | ProgrammingError) and _missing_table(exc):
             raise NotInitialised(
-                "this database is not initialised: run 'sistercity init' first"
+                N_("this database is not initialised: run 'sistercity init' first")
             ) from exc
 
     def lock(self, late: bool = False) -> None:

@@ -51,6 +51,7 @@ from workflow.integrity import (
     record_header,
 )
 from workflow.model import Actor
+from workflow.progress import Progress, reporting
 from workflow.replay import IDENTITY, Replay
 
 if TYPE_CHECKING:
@@ -737,7 +738,7 @@ def verify_rows(
         if detail is not None:
             bad = walk.last_seq + 1 if doc.size > walk.last_seq else max(doc.size, 1)
             findings.add(bad, "checkpoint", f"{Path(path).name}: {detail}", checkpoint=True)
-    warnings = () if docs else (NO_CHECKPOINT_WARNING,)
+    warnings = () if checkpoints else (NO_CHECKPOINT_WARNING,)
     return VerifyResult(
         log_id=log_id,
         records=size,
@@ -829,8 +830,10 @@ def verify_database(
     checkpoints: Sequence[str | Path] = (),
     trusted_key: Ed25519PublicKey | None = None,
     batch: int = 5000,
+    progress: Progress | None = None,
 ) -> VerifyResult:
-    """Verify the database behind *engine* in one read-only transaction."""
+    """Verify the database behind *engine* in one read-only transaction; *progress* is told
+    how many records were read."""
     docs: list[tuple[str, HeadDocument | str]] = []
     for path in checkpoints:
         if trusted_key is None:
@@ -874,6 +877,9 @@ def verify_database(
                 for r in conn.execute(select(OfficerRow.__table__))
             }  # fmt: skip
             rows = _stream(conn, batch)
+            if progress is not None:
+                size = head_row[0] if head_row is not None and isinstance(head_row[0], int) else 0
+                rows = reporting(rows, size, progress)
             return verify_rows(
                 rows,
                 log_id=log_id,

@@ -31,7 +31,6 @@ ROOT = Path(__file__).resolve().parents[1]
 FIRST_PARTY = frozenset({"cli", "states", "workflow", "store", "diagrams"})
 #: Help loads click alone: no other installed package, and none of ours that would load one.
 HELP = (frozenset(packages_distributions()) - FIRST_PARTY - {"click"}) | {
-    "states",
     "workflow",
     "diagrams",
 }
@@ -282,7 +281,27 @@ def test_help_loads_nothing_but_click_and_the_standard_library(
 ) -> None:
     """``sistercity --help``: besides click, only the standard library and two small modules."""
     [loaded] = loaded_packages(prepared, ("--help",), tmp_path)
-    assert loaded - set(sys.stdlib_module_names) == {"cli", "click", "store"}
+    assert loaded - set(sys.stdlib_module_names) == {"cli", "click", "store", "states"}
+
+
+def test_help_reads_the_catalogue_and_no_definition() -> None:
+    """Of ``states``, help loads the message catalogue alone (no definitions, no pydantic),
+    in Thai too."""
+    probe = (
+        "import sys, cli\n"
+        "try:\n"
+        "    cli.cli(['--lang', 'th', 'case', '--help'], standalone_mode=False)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('states', 'pydantic')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SISTERCITY_")}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    assert "วิธีใช้" in done.stdout
+    assert done.stdout.splitlines()[-1] == "['states', 'states.i18n']"
 
 
 def test_the_cli_names_the_procedures_variable_as_the_loader_does() -> None:

@@ -29,6 +29,7 @@ from starlette.staticfiles import StaticFiles
 
 from diagrams import DiagramError
 from states import PHASE_LABELS, PHASES, Label
+from states.i18n import render
 from store import DatabaseUnavailable, database_errors
 from store.unit_of_work import NotInitialised
 from web import i18n, svg
@@ -99,8 +100,9 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
 )
 
 
-def _one_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
+def _one_line(exc: BaseException, lang: str | None = None) -> str:
+    """The error's first line; a library error in the page's language (``states.i18n``)."""
+    lines = (render(exc, lang) if lang else str(exc)).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
 
 
@@ -211,6 +213,7 @@ class WebApp:
         """A GET endpoint: strict parameters, the viewer, one-line refusals."""
 
         def endpoint(request: Request) -> Response:
+            lang: Lang | None = None
             try:
                 params = Params(request.query_params, allowed)
                 lang = params.lang()
@@ -222,7 +225,7 @@ class WebApp:
             except Exception as exc:
                 for kind, status in _STATUS:
                     if isinstance(exc, kind):
-                        return self.error(request, status, _one_line(exc))
+                        return self.error(request, status, _one_line(exc, lang))
                 raise
 
         return endpoint

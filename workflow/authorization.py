@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from states import ActionName, ProcedureDefinition, newest_definitions
+from states.i18n import N_
 from workflow.errors import PermissionDenied, SegregationOfDuties
 from workflow.model import Actor, AuditDraft
 from workflow.ports import UnitOfWork
@@ -75,7 +76,12 @@ def _decide(actor: Actor, access: Access) -> str:
     held = [r for r in access.roles if r in actor.roles]
     if not held:
         needs = " or ".join(access.roles) or "a role no definition grants"
-        raise PermissionDenied(f"officer '{actor.id}' may not {verb}: needs role {needs}")
+        raise PermissionDenied(
+            N_("officer '{officer}' may not {verb}: needs role {roles}"),
+            officer=actor.id,
+            verb=verb,
+            roles=needs,
+        )
     in_scope = [r for r in held if r not in access.scoped or actor.province == access.province]
     if not in_scope:
         raise PermissionDenied(

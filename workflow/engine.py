@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from states import RETURN, LoadedDefinition, ProcedureDefinition, TransitionSpec
+from states.i18n import N_
 from workflow.authorization import Access, authorize
 from workflow.effects import code_problems
 from workflow.errors import (
@@ -111,15 +112,33 @@ class ProcedureEngine:
         """The transition *trigger* means from the case's state, or a refusal saying why not."""
         if trigger not in self.triggers:
             raise UnknownTrigger(
-                f"'{trigger}' is not a step of {self.definition.procedure} "
-                f"v{self.definition.version}"
+                N_("'{trigger}' is not a step of {procedure} v{version}"),
+                trigger=trigger,
+                procedure=self.definition.procedure,
+                version=self.definition.version,
             )
         specs = self._specs.get((case.state, trigger))
         if not specs:
-            allowed = ", ".join(self.allowed_triggers(case.state)) or "none (final state)"
+            allowed = ", ".join(self.allowed_triggers(case.state))
+            if not allowed:
+                raise TransitionNotAllowed(
+                    N_(
+                        "'{trigger}' is not allowed from '{state}' in case {reference}; "
+                        "allowed: none (final state)"
+                    ),
+                    trigger=trigger,
+                    state=case.state,
+                    reference=case.reference,
+                )
             raise TransitionNotAllowed(
-                f"'{trigger}' is not allowed from '{case.state}' in case {case.reference}; "
-                f"allowed: {allowed}"
+                N_(
+                    "'{trigger}' is not allowed from '{state}' in case {reference}; "
+                    "allowed: {allowed}"
+                ),
+                trigger=trigger,
+                state=case.state,
+                reference=case.reference,
+                allowed=allowed,
             )
         return specs[0]
 

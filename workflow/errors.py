@@ -16,15 +16,30 @@ Hierarchy::
      ├── DocumentNotFound / DocumentCorrupted
      ├── UnknownOfficer / IdentityError
      ├── InvalidInput              a malformed value outside a transition (e.g. a country code)
+     │    ├── InvalidValue          a typed value that cannot be read (also a ValueError)
+     │    └── UsageProblem          a value the command line must give is missing (exit 2)
      ├── BatchRefused              one decision over several cases: each refused case named
      └── DefinitionMismatch        the released definition file changed since the case opened
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class WorkflowError(Exception):
-    """Base: the command was refused and nothing was written (unless the subclass says so)."""
+    """Base: the command was refused and nothing was written (unless the subclass says so).
+
+    Raised with a message id, the English text with ``{name}`` placeholders, and the values as
+    named parameters: ``CaseNotFound("no case {reference}", reference=ref)``. ``str()`` is the
+    English; the CLI and the web view render it in the chosen language
+    (``states.i18n.render``), so the library never translates.
+    """
+
+    def __init__(self, msgid: str = "", /, **params: Any) -> None:
+        self.msgid = msgid
+        self.params = params
+        super().__init__(msgid.format(**params) if params else msgid)
 
 
 class CaseNotFound(WorkflowError):
@@ -109,6 +124,16 @@ class IdentityError(WorkflowError):
 
 class InvalidInput(WorkflowError):
     """A value outside any transition is malformed."""
+
+
+class InvalidValue(InvalidInput, ValueError):
+    """A typed value (a date, an amount) that cannot be read; a ``ValueError`` too, so that the
+    field checks that catch those name it."""
+
+
+class UsageProblem(InvalidInput):
+    """The command line lacks a value it must give, or gives two that exclude each other: a
+    usage error (exit 2), not a refusal of the procedure."""
 
 
 class DefinitionMismatch(WorkflowError):

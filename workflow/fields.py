@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from states import FieldSpec, ProcedureDefinition, TransitionSpec, nfc
+from states.i18n import N_
 from workflow.errors import InvalidInput, MissingFields
-from workflow.thaidate import to_common_era
 
 MAX_TEXT = 2000
 #: Longest note (the reason given for a step), and longest name (of an officer, a partner, a
@@ -28,11 +28,15 @@ MAX_NAME = 200
 def check_length(what: str, text: str, limit: int) -> str:
     """*text* when it is at most *limit* characters, else a one-line refusal naming *what*."""
     if len(text) > limit:
-        raise InvalidInput(f"{what} has {len(text)} characters; at most {limit} are accepted")
+        raise InvalidInput(
+            N_("{what} has {length} characters; at most {limit} are accepted"),
+            what=what,
+            length=len(text),
+            limit=limit,
+        )
     return text
 
 
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -48,8 +52,14 @@ def file_record(path: str | Path) -> dict[str, Any]:
     return {"name": nfc(p.name), "sha256": digest.hexdigest(), "bytes": size}
 
 
+#: The largest amount accepted, in baht: one trillion (10^14 satang, well inside the 64-bit
+#: integer columns amounts are stored in).
+MAX_AMOUNT = Decimal("1000000000000")
+
+
 def parse_amount(text: str) -> Decimal:
-    """A non-negative baht amount with at most two decimals ("1,500,000" is accepted)."""
+    """A non-negative baht amount with at most two decimals ("1,500,000" is accepted), at most
+    ``MAX_AMOUNT``."""
     try:
         amount = Decimal(str(text).replace(",", "").strip())
     except InvalidOperation:
@@ -57,18 +67,17 @@ def parse_amount(text: str) -> Decimal:
     exponent = amount.as_tuple().exponent
     if not amount.is_finite() or amount < 0 or (isinstance(exponent, int) and exponent < -2):
         raise ValueError("expected a non-negative amount with at most 2 decimals")
+    if amount > MAX_AMOUNT:
+        raise ValueError(f"at most {MAX_AMOUNT:,} baht can be recorded")
     return amount.quantize(Decimal("0.01"))
 
 
 def parse_date(text: str) -> dt.date:
-    """ISO date; a year of 2400 or more is read as Buddhist Era."""
-    m = _DATE.match(text.strip())
-    if not m:
-        raise ValueError("expected a date as YYYY-MM-DD")
-    year, month, day = (int(g) for g in m.groups())
-    if year >= 2400:
-        year = to_common_era(year)
-    return dt.date(year, month, day)
+    """A day as an officer types it: ``workflow.partial_dates.parse_day`` (ISO or D/M/YYYY, C.E.
+    or B.E., a year of 2400 or more being B.E.)."""
+    from workflow.partial_dates import parse_day
+
+    return parse_day(str(text))
 
 
 def _convert(spec: FieldSpec, raw: Any) -> Any:

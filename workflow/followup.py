@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from states import ProcedureDefinition, load_all, nfc
+from states.i18n import N_
 from states.reference import PROVINCES
 from workflow.authorization import access_for, authorize, national_access, recorded_refusals
 from workflow.catalog import engine_for_case
@@ -31,6 +32,7 @@ from workflow.fields import parse_amount as parse_field_amount
 from workflow.model import Actor, AuditDraft, AuditRecord, Case
 from workflow.partial_dates import PartialDate
 from workflow.ports import UnitOfWork
+from workflow.progress import Progress, reporting
 from workflow.services import find_case, fire_and_record, one_step, system_actor
 from workflow.thaidate import fiscal_year_be, fiscal_year_bounds, local_date
 
@@ -196,9 +198,17 @@ def step_with_effect(definition: ProcedureDefinition, case: Case, effect: str) -
         if case.state in spec.source:
             return spec.trigger
     states = sorted({s for t in definition.transitions_with_effect(effect) for s in t.source})
+    if not states:
+        raise TransitionNotAllowed(
+            N_("case {reference} is in '{state}'; this is possible in no state of its procedure"),
+            reference=case.reference,
+            state=case.state,
+        )
     raise TransitionNotAllowed(
-        f"case {case.reference} is in '{case.state}'; this is possible only in "
-        f"{', '.join(states) or 'no state of its procedure'}"
+        N_("case {reference} is in '{state}'; this is possible only in {states}"),
+        reference=case.reference,
+        state=case.state,
+        states=", ".join(states),
     )
 
 
@@ -227,7 +237,7 @@ def parse_amount(text: str) -> Decimal:
 def check_fiscal_year(fy: int) -> int:
     """A Buddhist Era fiscal year in a sane range (C.E. years are a common slip)."""
     if not 2500 <= fy <= 2700:
-        raise InvalidInput(f"fiscal year {fy}: give the Buddhist Era year, e.g. 2568")
+        raise InvalidInput(N_("fiscal year {fy}: give the Buddhist Era year, e.g. 2568"), fy=fy)
     return fy
 
 
@@ -427,7 +437,11 @@ def expiry_rule(facts: CaseFacts, as_of: dt.date) -> str | None:
 
 
 def sweep(
-    uow: FollowupUnitOfWork, as_of: dt.date, now: dt.datetime, operator: Actor | None = None
+    uow: FollowupUnitOfWork,
+    as_of: dt.date,
+    now: dt.datetime,
+    operator: Actor | None = None,
+    progress: Progress | None = None,
 ) -> SweepReport:
     """The daily job: expire ended terms, mark quiet relationships dormant, report overdue steps.
 
@@ -481,7 +495,7 @@ def sweep(
             if dormant and rule is not None:
                 due.append((case, dormant, rule))
         last = uow.followup.last_event_at([c.reference for c, _, _ in due])
-        for case, trigger, rule in due:
+        for case, trigger, rule in reporting(due, len(due), progress):
             at = now
             previous = last.get(case.reference)
             if previous is not None and at <= previous:

@@ -54,6 +54,7 @@ from workflow.followup import FollowupUnitOfWork
 from workflow.model import Actor, NewCase
 from workflow.partial_dates import PartialDate, normalise_digits, parse_partial
 from workflow.ports import RegisterRow
+from workflow.progress import Progress
 from workflow.services import INSTRUMENTS, LABELS, create_case
 from workflow.thaidate import local_date, to_buddhist_era
 
@@ -609,8 +610,10 @@ def import_relationships(
     dry_run: bool = False,
     procedure: str = DEFAULT_PROCEDURE,
     encoding: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
-    """Check the whole file, then create the new relationships in one transaction."""
+    """Check the whole file, then create the new relationships in one transaction; *progress*
+    is told how many were created."""
     engine = engine_in_force(procedure, None, local_date(now))
     access = access_for([engine.definition], "import", verb="import relationships")
     with recorded_refusals(uow, actor, "import", None, now):
@@ -656,6 +659,8 @@ def import_relationships(
                 )
                 created[row.line] = case.reference
                 roots[case.reference] = str(fields.get("relationship") or case.reference)
+                if progress is not None:
+                    progress(len(created), len(fresh))
             pending = [r for r in pending if r.line not in created]
         uow.commit()
     order = sorted(created.items())

@@ -542,8 +542,136 @@ def _wrap(text: str, width: int = 96, indent: str = "   ") -> list[str]:
     return lines
 
 
-def render_table(report: KpiReport) -> str:
-    """A text report for the terminal, Thai first, each indicator with its definition."""
+def _render_table_th(report: KpiReport) -> str:
+    """The text report in Thai alone: provinces by name, dates in the Buddhist Era."""
+    from states.reference import PROVINCES
+    from workflow.thaidate import format_date
+
+    lines: list[str] = []
+    add = lines.append
+
+    def day(value: dt.date | None) -> str:
+        return "–" if value is None else format_date(value, "th")
+
+    def province(code: str) -> str:
+        return PROVINCES.get(code, (code, code))[0]
+
+    def share(value: float | None, no_data: bool) -> str:
+        return share_text(value, no_data, "th")
+
+    def section(number: int, key: str) -> None:
+        d = DEFINITIONS[key]
+        add("")
+        add(f"{number}. {d.title_th}")
+        lines.extend(_wrap(d.th, indent="   ⓘ "))
+
+    scope = province(report.province) if report.province else "ทุกจังหวัด"
+    add(f"ตัวชี้วัดเมืองพี่เมืองน้อง ปีงบประมาณ {report.fiscal_year} {scope} ข้อมูล ณ {day(report.as_of)}")
+    section(1, "established")
+    add("   ปีงบประมาณ  ลงนาม  โดยประมาณ  จังหวัดที่มีความสัมพันธ์  แนวโน้ม")
+    for y in report.years:
+        trend = {True: "↑", False: "↓/=", None: ""}[y.increasing]
+        add(
+            f"   {y.fiscal_year:>10} {y.established:>6} {y.approximate:>10} "
+            f"{y.provinces_with_relations:>24}  {trend}"
+        )
+    add(f"   ไม่ทราบปี: {report.unknown_year}")
+    section(2, "activity")
+    add(
+        f"   ปีงบประมาณ {report.fiscal_year}: {report.with_activity}/{report.in_force} "
+        f"({share(report.activity_share, report.no_data > 0)}) ไม่มีข้อมูล {report.no_data} "
+        f"มีเฉพาะกิจกรรมที่คู่ภาคีไม่ได้เข้าร่วม {report.without_partner}"
+    )
+    for a in report.activity_years:
+        add(
+            f"   ปีงบประมาณ {a.fiscal_year}: {a.with_partner}/{a.in_force} "
+            f"{share(a.share, a.no_data > 0)} ไม่มีข้อมูล {a.no_data}"
+        )
+    for p in report.provinces:
+        add(
+            f"   {p.name_th}: มีผลใช้บังคับ {p.in_force} มีกิจกรรม {p.with_activity} "
+            f"({share(p.activity_share, p.no_data > 0)}) กลไก {'มี' if p.mechanism else 'ไม่มี'} "
+            f"แผน {p.with_plan} งบตามแผน {p.budget_thb:,.2f} บาท ใช้จริง {p.spent_thb:,.2f} บาท "
+            f"รายงาน {p.report_th or '–'}"
+        )
+    if report.quiet:
+        add("   ไม่มีกิจกรรมกับคู่ภาคี:")
+        for q in report.quiet:
+            absent = " (มีเฉพาะกิจกรรมที่คู่ภาคีไม่ได้เข้าร่วม)" if q.without_partner else ""
+            add(
+                f"     {q.reference} {province(q.province)} {q.partner_name} "
+                f"({q.partner_country}) {q.state}{absent}"
+            )
+    section(3, "mechanism")
+    m = report.ministry_mechanism
+    ministry = (
+        f"คำสั่ง {m.order_no} ลงวันที่ {day(m.order_date)}" + ("" if m.current else " (หลังวันที่ของข้อมูล)")
+        if m
+        else "ยังไม่ได้บันทึก"
+    )
+    add(
+        f"   จังหวัด {len(report.mechanism_provinces)}/{len(report.relation_provinces)} "
+        f"({pct(report.mechanism_share)}) ณ {day(report.snapshot)} กระทรวง: {ministry}"
+    )
+    section(4, "active")
+    add(
+        f"   ปัจจุบัน {report.active_now}/{report.active_now + report.dormant_now} "
+        f"({pct(report.active_share)}) ดำเนินอยู่ {report.active_now} ซบเซา {report.dormant_now}"
+    )
+    for t in report.active_years:
+        add(
+            f"   ปีงบประมาณ {t.fiscal_year} ({day(t.at)}): {t.active}/{t.active + t.dormant} "
+            f"({pct(t.share)})"
+        )
+    section(5, "plan")
+    add(
+        f"   มีแผน {report.with_plan}/{report.in_force} มีงบประมาณ {report.with_budget} "
+        f"งบตามแผน {report.budget_thb:,.2f} บาท ใช้จริง {report.spent_thb:,.2f} บาท"
+    )
+    for b in report.budgets[:TABLE_ROWS]:
+        planned = f"{b.planned_thb:,.2f} บาท" if b.planned_thb is not None else "ไม่มีแผน"
+        add(
+            f"     {b.reference} {province(b.province)} {b.partner_name}: ตามแผน {planned} "
+            f"ใช้จริง {b.spent_thb:,.2f} บาท ({pct(b.used)})"
+        )
+    if len(report.budgets) > TABLE_ROWS:
+        more = len(report.budgets) - TABLE_ROWS
+        add(f"     … อีก {more:,} รายการ: ใช้ --format csv หรือ --province")
+    c = report.compliance
+    section(6, "compliance")
+    add(
+        f"   {c.complete}/{c.total} ({pct(c.share)}) ขาดเอกสาร {c.missing} "
+        f"ไม่ทราบ (นำเข้า) {c.unknown}"
+    )
+    section(7, "time")
+    for st in report.time_in_state:
+        add(
+            f"   {st.label_th}: {st.spans} ช่วง มัธยฐาน {st.median_days:.1f} วัน "
+            f"เปอร์เซ็นไทล์ 90 {st.p90_days:.1f} วัน"
+        )
+    add(f"   เกินกำหนด: {len(report.overdue)}")
+    for o in report.overdue:
+        add(
+            f"     {o.reference} {province(o.province)} {o.state} {o.days} วัน "
+            f"(กำหนด {o.expected_days} วัน)"
+        )
+    section(8, "reports")
+    add(
+        f"   ส่งรายงาน {len(report.reported_provinces)}/{len(report.relation_provinces)} "
+        f"({pct(report.report_share)}) รับรองแล้ว {len(report.accepted_provinces)}"
+    )
+    if report.notes:
+        add("")
+        for note in report.notes:
+            add(f"หมายเหตุ: {note.th}")
+    return "\n".join(lines) + "\n"
+
+
+def render_table(report: KpiReport, lang: str = "both") -> str:
+    """A text report for the terminal, Thai first, each indicator with its definition
+    (``lang="th"``: Thai alone)."""
+    if lang == "th":
+        return _render_table_th(report)
     lines: list[str] = []
     add = lines.append
     scope = report.province or "ทุกจังหวัด / all provinces"

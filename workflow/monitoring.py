@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from states import LoadedDefinition, load_procedure, newest_definitions, nfc
+from states.i18n import N_
 from states.reference import PROVINCES
 from workflow.authorization import access_for, authorize, recorded_refusals
 from workflow.catalog import engine_for_case, engine_in_force
@@ -331,7 +332,7 @@ def open_report(
 def _find_report(uow: UnitOfWork, reference: str) -> Case:
     case = uow.cases.get(reference.strip().upper())
     if case is None or parse_report_reference(case.reference) is None:
-        raise CaseNotFound(f"no yearly report '{reference}'")
+        raise CaseNotFound(N_("no yearly report '{reference}'"), reference=reference)
     return case
 
 

@@ -21,9 +21,16 @@ from dataclasses import replace
 from typing import Any
 
 from states import load_all, nfc
+from states.i18n import N_
 from states.reference import PROVINCES
 from workflow.authorization import authorize, national_access, recorded_refusals
-from workflow.errors import IdentityError, InvalidInput, PermissionDenied, UnknownOfficer
+from workflow.errors import (
+    IdentityError,
+    InvalidInput,
+    PermissionDenied,
+    UnknownOfficer,
+    UsageProblem,
+)
 from workflow.fields import MAX_NAME, check_length
 from workflow.model import Actor, AuditDraft
 from workflow.ports import UnitOfWork
@@ -77,17 +84,22 @@ def resolve_actor(uow: UnitOfWork, os_login: str, as_officer: str | None = None)
             _check_training(uow)
             actor = uow.officers.get(as_officer)
             if actor is None:
-                raise UnknownOfficer(f"no officer '{as_officer}'")
+                raise UnknownOfficer(N_("no officer '{officer}'"), officer=as_officer)
         else:
             actor = uow.officers.by_os_user(os_login)
             if actor is None:
                 raise UnknownOfficer(
-                    f"no officer is registered for OS login '{os_login}'; an admin can run "
-                    f"'sistercity officer add ID --name … --role … --os-user {os_login}'"
+                    N_(
+                        "no officer is registered for OS login '{login}'; an admin can run "
+                        "'sistercity officer add ID --name … --role … --os-user {login}'"
+                    ),
+                    login=os_login,
                 )
         check_officer_row(uow, actor)
         if actor.retired:
-            raise IdentityError(f"officer '{actor.id}' is retired and can take no step")
+            raise IdentityError(
+                N_("officer '{officer}' is retired and can take no step"), officer=actor.id
+            )
     return replace(actor, os_user=os_login)
 
 
@@ -154,7 +166,9 @@ def _check_registration(officer: Actor) -> Actor:
     if officer.province is not None and officer.province not in PROVINCES:
         raise InvalidInput(f"unknown province code '{officer.province}' (use TH-xx)")
     if scoped and officer.province is None:
-        raise InvalidInput(f"role {', '.join(sorted(scoped))} needs --province TH-xx")
+        raise UsageProblem(
+            N_("role {roles} needs --province TH-xx"), roles=", ".join(sorted(scoped))
+        )
     return replace(officer, name=name)
 
 
@@ -226,7 +240,7 @@ def update_officer(
         uow.lock()
         current = uow.officers.get(officer_id)
         if current is None:
-            raise UnknownOfficer(f"no officer '{officer_id}'")
+            raise UnknownOfficer(N_("no officer '{officer}'"), officer=officer_id)
         if current.retired:
             raise InvalidInput(f"officer '{officer_id}' is retired; register a new officer")
         check_officer_row(uow, current)
@@ -259,7 +273,7 @@ def retire_officer(uow: UnitOfWork, officer_id: str, by: Actor, now: dt.datetime
         uow.lock()
         current = uow.officers.get(officer_id)
         if current is None:
-            raise UnknownOfficer(f"no officer '{officer_id}'")
+            raise UnknownOfficer(N_("no officer '{officer}'"), officer=officer_id)
         if current.retired:
             raise InvalidInput(f"officer '{officer_id}' is already retired")
         if current.id == by.id:

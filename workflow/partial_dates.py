@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from states.i18n import N_, Text
+from workflow.errors import InvalidValue
 from workflow.thaidate import THAI_MONTHS, THAI_MONTHS_SHORT, to_buddhist_era, to_common_era
 
 Precision = Literal["day", "month", "year", "unknown"]
@@ -144,11 +146,22 @@ def _take_era(text: str) -> tuple[str, str | None]:
     return text, None
 
 
+#: Why ``datetime.date`` refuses a day, in words the catalogue translates.
+_REASONS = {
+    "month must be in 1..12": Text(N_("month must be in 1..12")),
+    "day is out of range for month": Text(N_("day is out of range for month")),
+    "year 0 is out of range": Text(N_("year 0 is out of range")),
+}
+
+
 def _build(year: int, month: int | None, day: int | None, original: str) -> PartialDate:
     try:
         first = dt.date(year, month or 1, day or 1)
     except ValueError as exc:
-        raise ValueError(f"'{original}' is not a real date ({exc})") from None
+        reason = _REASONS.get(str(exc), str(exc))
+        raise InvalidValue(
+            N_("'{text}' is not a real date ({reason})"), text=original, reason=reason
+        ) from None
     precision: Precision = "day" if day else "month" if month else "year"
     return PartialDate(first, precision)
 
@@ -172,14 +185,34 @@ def parse_partial(text: str) -> PartialDate:
         if month is None:
             month = _MONTHS.get(name.casefold())
         if month is None:
-            raise ValueError(f"'{original}': '{name}' is not a month name")
+            raise InvalidValue(
+                N_("'{text}': '{name}' is not a month name"), text=original, name=name
+            )
         return _build(_year(year, era), month, _int(day), original)
     if _SHORT_YEAR.match(body):
-        raise ValueError(f"'{original}': write the year in four digits (e.g. 30/11/2566)")
-    raise ValueError(
-        f"'{original}' is not a date (YYYY-MM-DD, YYYY-MM, YYYY, D/M/YYYY or D เดือน YYYY, "
-        "C.E. or B.E.)"
+        raise InvalidValue(
+            N_("'{text}': write the year in four digits (e.g. 30/11/2566)"), text=original
+        )
+    raise InvalidValue(
+        N_(
+            "'{text}' is not a date (YYYY-MM-DD, YYYY-MM, YYYY, D/M/YYYY or D เดือน YYYY, "
+            "C.E. or B.E.)"
+        ),
+        text=original,
     )
+
+
+def parse_day(text: str) -> dt.date:
+    """One day, in any of the module's forms that name a day (``2569-11-01``, ``2024-03-31``,
+    ``1/11/2569``, ``30 พ.ย. 2566``): the one parser of every date an officer types (options,
+    date fields). ``ValueError`` says why *text* is not a day."""
+    found = parse_partial(text)
+    if found.precision != "day" or found.first is None:
+        raise InvalidValue(
+            N_("'{text}' is not a day: give YYYY-MM-DD or D/M/YYYY (C.E., or B.E. from 2400)"),
+            text=text.strip(),
+        )
+    return found.first
 
 
 def _int(text: str | None) -> int | None:

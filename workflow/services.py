@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 from states import DEFAULT_PROCEDURE, ProcedureDefinition, nfc
+from states.i18n import N_
 from states.reference import COUNTRIES, PROVINCES
 from workflow.authorization import (
     access_for as access_for,
@@ -73,7 +74,7 @@ def find_case(uow: UnitOfWork, reference: str) -> Case:
     """The case with *reference* (case-insensitive), inside the caller's transaction."""
     case = uow.cases.get(reference.strip().upper())
     if case is None:
-        raise CaseNotFound(f"no case '{reference}'")
+        raise CaseNotFound(N_("no case '{reference}'"), reference=reference)
     return case
 
 
@@ -452,13 +453,18 @@ def get_document(uow: UnitOfWork, sha256: str) -> bytes:
     """A stored document by its SHA-256, checked against that hash before it is handed out."""
     digest = sha256.strip().lower()
     if not re.fullmatch(r"[0-9a-f]{64}", digest):
-        raise InvalidInput(f"'{sha256}' is not a SHA-256 (64 hexadecimal characters)")
+        raise InvalidInput(
+            N_("'{value}' is not a SHA-256 (64 hexadecimal characters)"), value=sha256
+        )
     with uow:
         content = uow.documents.get(digest)
     if content is None:
         raise DocumentNotFound(
-            f"no document with SHA-256 {digest[:12]}… is stored here (evidence, plans, orders "
-            "and yearly reports are; other documents only when kept with --keep-documents)"
+            N_(
+                "no document with SHA-256 {sha}… is stored here (evidence, plans, orders and "
+                "yearly reports are; other documents only when kept with --keep-documents)"
+            ),
+            sha=digest[:12],
         )
     if hashlib.sha256(content).hexdigest() != digest:
         raise DocumentCorrupted(f"the stored document {digest[:12]}… does not match its hash")

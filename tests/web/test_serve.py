@@ -55,5 +55,8 @@ def test_an_unreachable_database_is_one_line(site: Site) -> None:
             "postgresql+psycopg://nobody@127.0.0.1:1/none"
         ).engine
         response = client(app).get("/")
-    assert response.status_code == 503
-    assert "database error" in response.text and "Traceback" not in response.text
+        english = client(app).get("/?lang=en")
+    assert response.status_code == english.status_code == 503
+    # In the page's language, from the one catalogue.
+    assert "ฐานข้อมูลขัดข้อง" in response.text and "Traceback" not in response.text
+    assert "database error" in english.text

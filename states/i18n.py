@@ -1,0 +1,101 @@
+"""Every message of the product in Thai and English, from one gettext catalogue.
+
+The message ids are the English texts, with ``{name}`` placeholders; the Thai catalogue is
+``states/locale/th/LC_MESSAGES/sistercity.po`` (compiled to ``.mo`` beside it, both shipped).
+Babel extracts and compiles (``pybabel extract -F babel.cfg``, ``pybabel compile``); at run time
+only the standard library's ``gettext`` reads the ``.mo``, so that ``--help`` stays cheap.
+
+Domain labels (states, steps, roles, fields) are not here: they come from the definitions'
+``Label`` (``th``/``en``), and provinces from ``states.reference``.
+
+A library error carries its message id and named parameters (``workflow.errors``); the CLI and
+the web view render it in the chosen language (``render``). Mark a literal for extraction with
+``N_`` where it is defined and translate it where it is shown.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+DOMAIN = "sistercity"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+#: The language of messages, help and output when no ``--lang`` is given.
+LANG_ENV = "SISTERCITY_LANG"
+Lang = Literal["th", "en", "both"]
+LANGS: tuple[Lang, ...] = ("th", "en", "both")
+DEFAULT_LANG: Lang = "en"
+
+
+class Text(str):
+    """A parameter value that is itself a message id: translated with the message it fills."""
+
+    __slots__ = ()
+
+
+def N_(msgid: str) -> str:  # the conventional name of gettext's no-op marker
+    """Mark *msgid* for extraction; it is translated where it is shown."""
+    return msgid
+
+
+@cache
+def _thai() -> gettext.NullTranslations:
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=["th"], fallback=True)
+
+
+def thai(msgid: str) -> str:
+    """The Thai text of *msgid* (the English itself when the catalogue lacks it)."""
+    return _thai().gettext(msgid)
+
+
+#: The language a command chose (``--lang``), until the next command resets it.
+_CHOSEN: list[str | None] = [None]
+
+
+def set_lang(lang: str | None) -> None:
+    """Make *lang* this command's language (``None``: back to ``SISTERCITY_LANG``)."""
+    _CHOSEN[0] = lang
+
+
+def chosen_lang(lang: str | None = None) -> Lang:
+    """*lang* if given, else the command's ``--lang``, else ``SISTERCITY_LANG``, else English."""
+    value = lang or _CHOSEN[0] or os.environ.get(LANG_ENV) or DEFAULT_LANG
+    return value if value in LANGS else DEFAULT_LANG
+
+
+def _fill(text: str, params: dict[str, Any], lang: str = "en") -> str:
+    if not params:
+        return text
+    if lang == "th":
+        params = {k: thai(v) if isinstance(v, Text) else v for k, v in params.items()}
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+def tr(msgid: str, lang: str | None = None, /, **params: Any) -> str:
+    """*msgid* in *lang* (``th``, ``en``, or ``both``: Thai, then English), placeholders filled."""
+    chosen = chosen_lang(lang)
+    english = _fill(msgid, params)
+    if chosen == "en":
+        return english
+    translated = _fill(thai(msgid), params, "th")
+    if chosen == "th" or translated == english:
+        return translated
+    return f"{translated} / {english}"
+
+
+def render(error: BaseException, lang: str | None = None) -> str:
+    """An error in *lang*: its message id and parameters when it has them (``workflow.errors``),
+    else its text as raised. Always one line."""
+    msgid = getattr(error, "msgid", None)
+    params = getattr(error, "params", None)
+    if isinstance(msgid, str):
+        text = tr(msgid, lang, **(params if isinstance(params, dict) else {}))
+    else:
+        text = str(error)
+    return " ".join(text.split("\n"))
