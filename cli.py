@@ -2339,6 +2339,7 @@ def monitoring_submit(
         f"{record.case_reference}: {record.source} → {record.dest} (audit #{record.seq}); "
         f"report {document['name']} sha256 {str(document['sha256'])[:12]}…"
     )
+    click.echo(receipt_of(record).line())
 
 
 @monitoring.command("show")
