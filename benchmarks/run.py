@@ -88,6 +88,13 @@ def run_scale(folder: Path, quick: bool) -> list[Figure]:
     return scale_figures(folder, quick)
 
 
+def machine() -> str:
+    """When, on how many cores, and how busy the machine was: figures taken under load say so."""
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{stamp}, {os.cpu_count()} cores, load average {load} (1, 5, 15 min)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="Small sizes: does it still run?")
@@ -97,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pg = _pg_url(args.pg)
     started = time.perf_counter()
+    at_start = machine()
+    print(f"Started {at_start}", flush=True)
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="sistercity-bench-") as tmp:
         folder = Path(tmp)
@@ -120,8 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"; goals missed: {', '.join(missed)}" if missed else "; every goal met")
     if args.quick:
         print("(--quick: small sizes, the goals are not meant to hold)")
+    at_end = machine()
+    print(f"Ended {at_end}")
     if args.markdown:
-        print("\n" + markdown(figures))
+        print(f"\nStarted {at_start}; ended {at_end}.\n\n" + markdown(figures))
     return 0
 
 

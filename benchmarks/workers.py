@@ -199,7 +199,9 @@ def worker_figures(base: str, quick: bool) -> list[Figure]:
                     notes.append(
                         f"head held {many['held']:.0%} of the time, waited "
                         f"{many['waited'] * 1e3:.1f} ms/step, CPU {many['cpu'] * 1e3:.1f} ms/step"
-                        f" (1 worker: held {one['held']:.0%}, CPU {one['cpu'] * 1e3:.1f} ms/step)"
+                        f" (1 worker: held {one['held']:.0%}, CPU {one['cpu'] * 1e3:.1f} ms/step;"
+                        f" a lock held that share of one worker's step caps any number of"
+                        f" workers at {1 / max(one['held'], 1e-9):.1f}×)"
                     )
             free_one = _run(_lockless_worker, url, refs, 1, seconds)
             free_many = _run(_lockless_worker, url, refs, 8, seconds)

@@ -282,6 +282,46 @@ def _case(row: Any) -> Case:
     )
 
 
+_CASE_COLUMNS = (
+    "id", "reference", "procedure", "version", "definition_sha256", "state", "previous_state",
+    "province", "partner_name", "partner_country", "partner_level", "instrument", "label",
+    "opened_at", "opened_by", "state_since", "trigger_actors", "row_version",
+    "thai_party_level", "thai_party_name",
+)  # fmt: skip
+if tuple(c.name for c in _CASES.c) != _CASE_COLUMNS:  # pragma: no cover - a schema change
+    raise RuntimeError("store.tables.CaseRow's columns moved: update _CASE_COLUMNS")
+
+
+def _case_of_columns(row: Any) -> Case:
+    """``_case`` for a Core row that starts with the ``cases`` columns in table order (a list
+    maps thousands: by position, as reading each column by name costs more than the rest)."""
+    (_id, reference, procedure, version, definition_sha256, state, previous_state, province,
+     partner_name, partner_country, partner_level, instrument, label, opened_at, opened_by,
+     state_since, trigger_actors, row_version, thai_party_level,
+     thai_party_name) = row[:20]  # fmt: skip
+    return Case(
+        reference=reference,
+        procedure=procedure,
+        version=version,
+        definition_sha256=definition_sha256,
+        state=state,
+        province=province,
+        partner_name=partner_name,
+        partner_country=partner_country,
+        partner_level=partner_level,
+        instrument=instrument,
+        label=label,
+        opened_at=parse_utc(opened_at),
+        opened_by=opened_by,
+        state_since=parse_utc(state_since),
+        previous_state=previous_state,
+        trigger_actors={k: actors_of(v) for k, v in trigger_actors.items()},
+        row_version=row_version,
+        thai_party_level=thai_party_level,
+        thai_party_name=thai_party_name,
+    )
+
+
 def _day(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
@@ -356,7 +396,7 @@ class SqlAlchemyCaseRepository:
         else:
             tx.facts_trusted.discard(reference)
             tx.seen_case_seq[reference] = (last, row.head_seq)
-        return _case(row)
+        return _case_of_columns(row)
 
     def add(self, case: Case) -> None:
         tx = self.tx
@@ -436,7 +476,7 @@ class SqlAlchemyCaseRepository:
             query = query.where(_CASES.c.province == province)
         if state:
             query = query.where(_CASES.c.state == state)
-        return [_case(r) for r in self.tx.execute(query)]
+        return [_case_of_columns(r) for r in self.tx.execute(query).all()]
 
 
 # ---------------------------------------------------------------------- officers

@@ -55,9 +55,9 @@ class CaseRow(Base):
     procedure: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
     definition_sha256: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(64))
     previous_state: Mapped[str | None] = mapped_column(String(64))
-    province: Mapped[str] = mapped_column(String(8), index=True)
+    province: Mapped[str] = mapped_column(String(8))
     partner_name: Mapped[str] = mapped_column(Text)
     partner_country: Mapped[str] = mapped_column(String(2))
     partner_level: Mapped[str] = mapped_column(Text)
@@ -73,6 +73,11 @@ class CaseRow(Base):
     thai_party_name: Mapped[str | None] = mapped_column(Text)
 
     __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012 - SQLAlchemy's own form
+    # ``case list`` by state and/or province, in reference order, from the index (0010).
+    __table_args__ = (
+        Index("ix_cases_state_reference", "state", "reference"),
+        Index("ix_cases_province_state_reference", "province", "state", "reference"),
+    )
 
 
 class AuditRow(Base):
