@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from store.database import WRITE_OPTION, make_session_factory
+from store.database import WRITE_OPTION, make_session_factory, refused
 from store.followup import SqlAlchemyFollowupRepository
 from store.projections import SqlAlchemyFactsRepository
 from store.repository import (
@@ -81,6 +81,9 @@ class SqlAlchemyUnitOfWork:
             raise NotInitialised(
                 "this database is not initialised: run 'sistercity init' first"
             ) from exc
+        refusal = refused(exc) if exc is not None else None
+        if refusal is not None:
+            raise refusal from exc
 
     def lock(self, late: bool = False) -> None:
         """Begin as a writer: BEGIN IMMEDIATE on SQLite, the head row locked on PostgreSQL.

@@ -867,7 +867,7 @@ def verify_database(
                 r.id: (
                     Actor(
                         r.id, r.name, frozenset(r.roles), r.province, r.os_user, bool(r.deputy),
-                        bool(r.retired),
+                        bool(r.retired), r.pg_login,
                     ),
                     r.audit_seq,
                 )
