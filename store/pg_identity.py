@@ -162,6 +162,18 @@ def _schema(connection: Connection) -> str:
     return str(name)
 
 
+def migrated(connection: Connection) -> bool:
+    """PostgreSQL at migration 0007 or later: officers have logins, the checks belong."""
+    if connection.dialect.name != "postgresql":
+        return False
+    return bool(
+        connection.exec_driver_sql(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = 'officers' AND column_name = 'pg_login'"
+        ).first()
+    )
+
+
 def install(connection: Connection) -> None:
     """Create (or re-create) the identity checks; PostgreSQL only, nothing elsewhere."""
     if connection.dialect.name != "postgresql":

@@ -229,6 +229,18 @@ def test_init_installs_the_checks_and_an_upgrade_puts_them_back(site: Site) -> N
         engine.dispose()
 
 
+def test_verify_names_an_identity_trigger_disabled_by_the_owner(site: Site) -> None:
+    """The owner could switch a check off; ``audit verify`` says so."""
+    verify_intact(site)
+    with site.superuser() as conn:
+        conn.execute(text("ALTER TABLE cases DISABLE TRIGGER cases_recorded"))
+        conn.commit()
+    result = site.cli("auditor", "audit", "verify", "--json")
+    assert result.exit_code == 1
+    problems = [p["detail"] for p in json.loads(result.stdout)["problems"]]
+    assert problems == ["identity trigger(s) missing or disabled: cases_recorded"]
+
+
 def test_the_roles_script_can_be_run_again(site: Site) -> None:
     """After a migration adds tables the file is run again, whole."""
     with site.superuser() as conn:
@@ -414,7 +426,7 @@ def test_an_officer_cannot_change_a_case_without_its_record(site: Site, clock: C
 
 
 # ---------------------------------------------------------------------- (d) the walk
-def test_the_whole_walk_on_officers_own_logins_verifies(site: Site) -> None:
+def test_the_whole_walk_on_officers_own_logins_verifies(site: Site, tmp_path: Path) -> None:
     new = NewCase("TH-50", "Guangzhou", "CN", "city", "LOI", "friendship")
     reference = services.open_case(
         site.uow("somchai"), site.me("somchai"), new, at("2021-05-10")
@@ -431,6 +443,16 @@ def test_the_whole_walk_on_officers_own_logins_verifies(site: Site) -> None:
     second = json.loads(opened.stdout)["reference"]
     moved = site.cli("somchai", "case", "advance", second, "begin_study")
     assert moved.exit_code == 0, moved.output
+    # Documents kept with a step: added by the officer's login, never changed.
+    papers = []
+    for name in ("suitability_study", "working_group_minutes", "draft_mou_th", "draft_mou_en",
+                 "action_plan"):  # fmt: skip
+        (tmp_path / f"{name}.pdf").write_text(f"{name} นากาโน", encoding="utf-8")
+        papers += ["--field", f"{name}={tmp_path / f'{name}.pdf'}"]
+    kept = site.cli("somchai", "case", "advance", second, "submit_to_committee", *papers,
+                    "--keep-documents")  # fmt: skip
+    assert kept.exit_code == 0, kept.output
+    assert site.count("documents") == 5
     swept = site.cli("sweeper", "sweep", "--json")
     assert swept.exit_code == 0, swept.output
     assert [a["reference"] for a in json.loads(swept.stdout)["fired"]] == [reference]
