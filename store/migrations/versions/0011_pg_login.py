@@ -19,8 +19,8 @@ from alembic import op
 
 from store import pg_identity
 
-revision = "0007"
-down_revision = "0006"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
