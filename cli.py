@@ -726,6 +726,7 @@ class RolesOption(click.Option):
 )
 @click.option("--province", type=PROVINCE, default=None, help="The province of provincial roles.")
 @click.option("--os-user", default=None, help="The OS login this officer works under.")
+@click.option("--pg-login", default=None, help="The PostgreSQL login this officer connects with.")
 @click.option("--deputy", is_flag=True, help="A deputy governor (signs with a delegation order).")
 @pass_app
 @refusals
@@ -736,6 +737,7 @@ def officer_add(
     roles: tuple[str, ...],
     province: str | None,
     os_user: str | None,
+    pg_login: str | None,
     deputy: bool,
 ) -> None:
     """Register an officer (after the first admin exists, only an admin may)."""
@@ -743,7 +745,7 @@ def officer_add(
     from workflow.model import Actor
 
     by = _optional_actor(app)
-    new = Actor(officer_id, name, frozenset(roles), province, os_user, deputy)
+    new = Actor(officer_id, name, frozenset(roles), province, os_user, deputy, pg_login=pg_login)
     services.add_officer(app.uow(), new, by, app.now())
     click.echo(f"officer {officer_id} added: {', '.join(sorted(roles))}")
 
@@ -773,6 +775,8 @@ def _optional_actor(app: App) -> Actor | None:
 @click.option("--no-province", is_flag=True, help="Remove the province (national roles only).")
 @click.option("--os-user", default=None, help="The OS login this officer works under now.")
 @click.option("--no-os-user", is_flag=True, help="Remove the OS login.")
+@click.option("--pg-login", default=None, help="The PostgreSQL login they connect with now.")
+@click.option("--no-pg-login", is_flag=True, help="Remove the PostgreSQL login.")
 @click.option("--deputy/--not-deputy", default=None, help="A deputy governor, or no longer one.")
 @pass_app
 @refusals
@@ -785,12 +789,14 @@ def officer_update(
     no_province: bool,
     os_user: str | None,
     no_os_user: bool,
+    pg_login: str | None,
+    no_pg_login: bool,
     deputy: bool | None,
 ) -> None:
-    """Change an officer's name, roles, province, OS login or deputy flag (an admin only)."""
+    """Change an officer's name, roles, province, logins or deputy flag (an admin only)."""
     from workflow.officers import update_officer
 
-    if (province and no_province) or (os_user and no_os_user):
+    if (province and no_province) or (os_user and no_os_user) or (pg_login and no_pg_login):
         raise click.UsageError(tr("give a new value or remove it, not both"))
     changed = update_officer(
         app.uow(),
@@ -804,10 +810,13 @@ def officer_update(
         os_user=os_user,
         clear_os_user=no_os_user,
         deputy=deputy,
+        pg_login=pg_login,
+        clear_pg_login=no_pg_login,
     )
     click.echo(
         f"officer {changed.id} updated: {', '.join(sorted(changed.roles))}; "
-        f"{changed.province or 'national'}; OS login {changed.os_user or '-'}"
+        f"{changed.province or 'national'}; OS login {changed.os_user or '-'}; "
+        f"PostgreSQL login {changed.pg_login or '-'}"
     )
 
 
@@ -839,7 +848,7 @@ def officer_list(app: App, as_json: bool) -> None:
         retired = "  (retired)" if o.retired else ""
         click.echo(
             f"{o.id:16} {', '.join(sorted(o.roles)):28} {scope:8} {o.os_user or '-':12} "
-            f"{o.name}{retired}"
+            f"{o.pg_login or '-':12} {o.name}{retired}"
         )
 
 
@@ -850,7 +859,9 @@ def whoami(app: App) -> None:
     """Show the officer this command acts as."""
     a = app.actor()
     scope = a.province or "national"
-    click.echo(f"{a.id} ({', '.join(sorted(a.roles))}; {scope}) as OS login {a.os_user}")
+    vouched = app.db.startswith("postgresql") and a.pg_login and a.pg_login == a.os_user
+    login = f"PostgreSQL login {a.pg_login}" if vouched else f"OS login {a.os_user}"
+    click.echo(f"{a.id} ({', '.join(sorted(a.roles))}; {scope}) as {login}")
 
 
 # ---------------------------------------------------------------------- cases

@@ -4,7 +4,8 @@ Kept in one place so the first migration and every later one that rebuilds the t
 batch mode on SQLite copies tables and drops their triggers) can put them back.
 
 The rule for migrations: a migration that alters ``audit_records`` in any way (on SQLite every
-``batch_alter_table`` of it re-creates the table and silently loses both triggers) must call
+``batch_alter_table`` of it re-creates the table and silently loses both triggers; on PostgreSQL
+a re-created table loses the identity trigger of ``store/pg_identity.py`` too) must call
 ``install(op.get_bind())`` as its last step. ``init`` also re-installs them after every upgrade,
 and ``sistercity audit verify`` fails (exit 1) when one is missing or disabled. Migrations run
 with the SQLite authorizer lifted (``store.database.migration_mode``); nothing else may drop or
@@ -16,6 +17,8 @@ is added empty (NULL) and is not part of any record's hash; changing what is has
 from __future__ import annotations
 
 from sqlalchemy import Connection
+
+from store import pg_identity
 
 SQLITE = [
     """CREATE TRIGGER IF NOT EXISTS audit_records_no_update BEFORE UPDATE ON audit_records
@@ -41,10 +44,13 @@ TRIGGER_NAMES = {
 
 
 def install(connection: Connection) -> None:
-    """Create (or re-create) the append-only triggers for this connection's dialect."""
+    """Create (or re-create) the append-only triggers for this connection's dialect, and on
+    PostgreSQL the identity checks that guard the same table (once migration 0007 has run)."""
     statements = SQLITE if connection.dialect.name == "sqlite" else POSTGRESQL
     for statement in statements:
         connection.exec_driver_sql(statement)
+    if pg_identity.migrated(connection):
+        pg_identity.install(connection)
 
 
 def installed(connection: Connection) -> list[str]:

@@ -32,16 +32,40 @@ class DatabaseUnavailable(WorkflowError):
     """The database cannot be opened, reached or used with this URL."""
 
 
+class DatabaseRefused(WorkflowError):
+    """The database server refused a write this login may not make (PostgreSQL's
+    ``insufficient_privilege``: no grant, or an identity check of ``store/pg_identity.py``);
+    the transaction was rolled back, nothing was written."""
+
+
+def refused(error: BaseException) -> DatabaseRefused | None:
+    """*error* as a ``DatabaseRefused``, if it is the server refusing this login a write."""
+    orig = getattr(error, "orig", None)
+    if not isinstance(error, exc.DBAPIError) or getattr(orig, "sqlstate", None) != "42501":
+        return None
+    lines = str(orig).strip().splitlines()
+    return DatabaseRefused(
+        f"the database refused this: {lines[0] if lines else 'permission denied'} "
+        "(nothing was written)"
+    )
+
+
 @contextmanager
 def database_errors() -> Iterator[None]:
-    """Turn a database that cannot be reached or opened into one line for the officer.
+    """Turn a database that cannot be reached or opened, or a write the server refused this
+    login, into one line for the officer.
 
     Connection-level failures, and a file that is not a database or is damaged, are
     translated; an integrity error stays a bug to see.
     """
     try:
         yield
-    except (exc.OperationalError, exc.InterfaceError) as error:
+    except exc.DBAPIError as error:
+        refusal = refused(error)
+        if refusal is not None:
+            raise refusal from None
+        if not isinstance(error, exc.OperationalError | exc.InterfaceError):
+            raise
         lines = str(error.orig or error).strip().splitlines()
         raise DatabaseUnavailable(
             N_("database error: {detail}"), detail=lines[0] if lines else type(error).__name__

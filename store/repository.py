@@ -19,13 +19,17 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import (
+    Boolean,
     Connection,
     Executable,
+    String,
     Table,
     bindparam,
+    column,
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.orm import Session
@@ -43,6 +47,7 @@ from workflow.effects import CaseFacts
 from workflow.errors import CaseMoved, ConcurrentUpdate
 from workflow.integrity import RECORD_VERSION, canonical_json, utc_text
 from workflow.model import Actor, AuditDraft, AuditRecord, Case, actors_of
+from workflow.ports import Connected
 
 _CASES = cast(Table, CaseRow.__table__)
 _FACTS = cast(Table, CaseFactsRow.__table__)
@@ -154,17 +159,37 @@ _OFFICER_WITH_EVENT = select(
 ).select_from(_OFFICERS.outerjoin(_AUDIT, _AUDIT.c.seq == _OFFICERS.c.audit_seq))
 _OFFICER_BY_ID = _OFFICER_WITH_EVENT.where(_OFFICERS.c.id == bindparam("id"))
 _OFFICER_BY_LOGIN = _OFFICER_WITH_EVENT.where(_OFFICERS.c.os_user == bindparam("login"))
+_OFFICER_BY_PG_LOGIN = _OFFICER_WITH_EVENT.where(_OFFICERS.c.pg_login == bindparam("login"))
+#: PostgreSQL: the authenticated login, whether it owns the schema, and the officer linked to it
+#: with the event their row names, in one round trip.
+_SESSION = (
+    text(
+        "SELECT session_user::text AS login, "
+        "pg_has_role(session_user, c.relowner, 'MEMBER') AS owner "
+        "FROM pg_class c WHERE c.oid = 'audit_records'::regclass"
+    )
+    .columns(column("login", String), column("owner", Boolean))
+    .subquery("connected")
+)
+_CONNECTED = select(
+    _SESSION.c.login,
+    _SESSION.c.owner,
+    _OFFICERS,
+    *[_AUDIT.c[name].label(f"e_{name}") for name in AUDIT_COLUMNS],
+).select_from(
+    _SESSION.outerjoin(_OFFICERS, _OFFICERS.c.pg_login == _SESSION.c.login).outerjoin(
+        _AUDIT, _AUDIT.c.seq == _OFFICERS.c.audit_seq
+    )
+)
 _OFFICERS_ALL = select(_OFFICERS).order_by(_OFFICERS.c.id)
 _INSERT_OFFICER = insert(_OFFICERS)
+_OFFICER_COLUMNS = (
+    "name", "roles", "province", "os_user", "deputy", "retired", "audit_seq", "pg_login",
+)  # fmt: skip
 _UPDATE_OFFICER = (
     update(_OFFICERS)
     .where(_OFFICERS.c.id == bindparam("officer_id"))
-    .values(
-        {
-            name: bindparam(name, type_=_OFFICERS.c[name].type)
-            for name in ("name", "roles", "province", "os_user", "deputy", "retired", "audit_seq")
-        }
-    )
+    .values({name: bindparam(name, type_=_OFFICERS.c[name].type) for name in _OFFICER_COLUMNS})
 )
 _OFFICER_SEQ = select(_OFFICERS.c.audit_seq).where(_OFFICERS.c.id == bindparam("id"))
 _DOCUMENT_EXISTS = select(_DOCUMENTS.c.sha256).where(_DOCUMENTS.c.sha256 == bindparam("sha256"))
@@ -489,6 +514,7 @@ def _actor(row: Any) -> Actor:
         row.os_user,
         bool(row.deputy),
         bool(row.retired),
+        row.pg_login,
     )
 
 
@@ -501,6 +527,7 @@ def _officer_columns(actor: Actor, audit_seq: int) -> dict[str, Any]:
         "deputy": actor.deputy,
         "retired": actor.retired,
         "audit_seq": audit_seq,
+        "pg_login": actor.pg_login,
     }
 
 
@@ -528,6 +555,22 @@ class SqlAlchemyOfficerRepository:
 
     def by_os_user(self, login: str) -> Actor | None:
         return self._one(_OFFICER_BY_LOGIN, {"login": login})
+
+    def by_pg_login(self, login: str) -> Actor | None:
+        return self._one(_OFFICER_BY_PG_LOGIN, {"login": login})
+
+    def connected(self) -> Connected | None:
+        if self.tx.connection().dialect.name != "postgresql":
+            return None
+        row = self.tx.execute(_CONNECTED).one()
+        officer = None
+        if row.id is not None:
+            self._seq[row.id] = row.audit_seq
+            if row.e_seq is not None:
+                record = _record(tuple(getattr(row, f"e_{name}") for name in AUDIT_COLUMNS))
+                self.tx.records[record.seq] = record
+            officer = _actor(row)
+        return Connected(row.login, officer, bool(row.owner))
 
     def add(self, actor: Actor, audit_seq: int) -> None:
         self.tx.write()

@@ -44,6 +44,8 @@ class OfficerRow(Base):
     retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: The officer's latest ``officer`` audit event: commands compare the row with it.
     audit_seq: Mapped[int | None] = mapped_column(Integer)
+    #: The PostgreSQL login this officer connects as (0007): on PostgreSQL, who they are.
+    pg_login: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class CaseRow(Base):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from states.i18n import N_
-from store.database import WRITE_OPTION, make_session_factory
+from store.database import WRITE_OPTION, make_session_factory, refused
 from store.followup import SqlAlchemyFollowupRepository
 from store.projections import SqlAlchemyFactsRepository
 from store.repository import (
@@ -96,6 +96,9 @@ class SqlAlchemyUnitOfWork:
             raise NotInitialised(
                 N_("this database is not initialised: run 'sistercity init' first")
             ) from exc
+        refusal = refused(exc) if exc is not None else None
+        if refusal is not None:
+            raise refusal from exc
 
     def lock(self, late: bool = False) -> None:
         """Begin as a writer: BEGIN IMMEDIATE on SQLite, the head row locked on PostgreSQL.

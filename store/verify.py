@@ -18,7 +18,8 @@ What is checked, in this order for each record:
 * ``head_export``: an export's stated size and head are the record before it.
 
 Then the database: every case's current state is its last moving record's, and the head row is the
-last record. Storage first: ``PRAGMA integrity_check`` on SQLite and the append-only triggers.
+last record. Storage first: ``PRAGMA integrity_check`` on SQLite and the append-only triggers
+(on PostgreSQL also the identity triggers of ``store/pg_identity.py``).
 
 Checkpoints (signed head exports) are what catch what the chain cannot: deleting the newest
 records, restoring an older backup, or re-chaining everything after an edit.
@@ -39,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, select
 
 from states import RETURN, load_procedure
-from store import append_only
+from store import append_only, pg_identity
 from store.checkpoint import CheckpointInvalid, HeadDocument, read_checkpoint
 from store.repository import AUDIT_COLUMNS
 from store.tables import AuditHeadRow, CaseRow, OfficerRow, SettingRow
@@ -793,6 +794,11 @@ def _storage_findings(conn: Connection) -> list[str]:
         ]
         if disabled:
             found.append(f"append-only trigger(s) disabled: {', '.join(sorted(disabled))}")
+    if pg_identity.migrated(conn):
+        enabled = pg_identity.installed(conn)
+        off = [n for n in pg_identity.TRIGGERS.values() if n not in enabled]
+        if off:
+            found.append(f"identity trigger(s) missing or disabled: {', '.join(off)}")
     return found
 
 
@@ -870,7 +876,7 @@ def verify_database(
                 r.id: (
                     Actor(
                         r.id, r.name, frozenset(r.roles), r.province, r.os_user, bool(r.deputy),
-                        bool(r.retired),
+                        bool(r.retired), r.pg_login,
                     ),
                     r.audit_seq,
                 )

@@ -35,7 +35,8 @@ EventKind = Literal[
 
 @dataclass(frozen=True)
 class Actor:
-    """An officer acting now, with the OS login the command runs under."""
+    """An officer acting now, with the login the command runs under (the OS login; on
+    PostgreSQL the database login the server vouches for, ``pg_login``)."""
 
     id: str
     name: str
@@ -44,6 +45,8 @@ class Actor:
     os_user: str | None = None
     deputy: bool = False
     retired: bool = False
+    #: The PostgreSQL login this officer connects as; on PostgreSQL it is who they are.
+    pg_login: str | None = None
 
 
 @dataclass(frozen=True)

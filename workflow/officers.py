@@ -10,6 +10,12 @@ log). The database's settings (its log id, whether it is a training database) ar
 agree that this is a training database.
 
 A retired officer can take no step and is never deleted: history keeps their name.
+
+On PostgreSQL an officer connects with a login of their own (``pg_login``) and the server says
+who is connected (``session_user``): that officer is the one acting, whatever the client's OS
+login or ``--as`` say, and the server itself refuses a record in another officer's name
+(``store/pg_identity.py``). Only a login that owns the schema (the owner, a superuser) falls back
+to the OS login and ``--as``, as on SQLite: it could write any row anyway.
 """
 
 from __future__ import annotations
@@ -33,16 +39,21 @@ from workflow.errors import (
 )
 from workflow.fields import MAX_NAME, check_length
 from workflow.model import Actor, AuditDraft
-from workflow.ports import UnitOfWork
+from workflow.ports import Connected, UnitOfWork
 
 _OFFICER_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+#: A PostgreSQL login the product links: an unquoted identifier, as ``CREATE ROLE`` would take it.
+_PG_LOGIN = re.compile(r"^[a-z_][a-z0-9_$]{0,62}$")
 #: Actor id of the ``settings`` event that ``init`` records (no officer exists yet).
 INIT_ACTOR = "init"
 
 
 def officer_fields(officer: Actor) -> dict[str, Any]:
-    """The registration an ``officer`` event records: the officer's whole state after it."""
-    return {
+    """The registration an ``officer`` event records: the officer's whole state after it.
+
+    ``pg_login`` is recorded only when set, so that events of officers without one keep the
+    form they had before logins existed."""
+    fields: dict[str, Any] = {
         "officer": officer.id,
         "name": officer.name,
         "roles": sorted(officer.roles),
@@ -51,6 +62,9 @@ def officer_fields(officer: Actor) -> dict[str, Any]:
         "deputy": officer.deputy,
         "retired": officer.retired,
     }
+    if officer.pg_login is not None:
+        fields["pg_login"] = officer.pg_login
+    return fields
 
 
 def officer_from_fields(fields: Mapping[str, Any]) -> Actor:
@@ -63,6 +77,7 @@ def officer_from_fields(fields: Mapping[str, Any]) -> Actor:
         os_user=fields.get("os_user"),
         deputy=bool(fields.get("deputy", False)),
         retired=bool(fields.get("retired", False)),
+        pg_login=fields.get("pg_login"),
     )
 
 
@@ -77,17 +92,26 @@ def officer_roles() -> dict[str, bool]:
 
 # ---------------------------------------------------------------------- who is acting
 def resolve_actor(uow: UnitOfWork, os_login: str, as_officer: str | None = None) -> Actor:
-    """The officer acting: by OS login, or ``--as`` in a training database only; the row is
-    checked against its latest audit event first."""
+    """The officer acting: on PostgreSQL the one the server vouches for (the ``pg_login`` of
+    the connection), elsewhere by OS login or ``--as`` in a training database only; the row is
+    checked against its latest audit event first.
+
+    The login recorded with what the officer does is the one that identified them: the
+    database login on PostgreSQL, the OS login elsewhere."""
     with uow:
-        if as_officer:
+        connected = uow.officers.connected()
+        if connected is not None and (connected.officer is not None or not connected.owner):
+            actor = _vouched(connected, as_officer)
+            os_login = connected.login
+        elif as_officer:
             _check_training(uow)
-            actor = uow.officers.get(as_officer)
-            if actor is None:
+            found = uow.officers.get(as_officer)
+            if found is None:
                 raise UnknownOfficer(N_("no officer '{officer}'"), officer=as_officer)
+            actor = found
         else:
-            actor = uow.officers.by_os_user(os_login)
-            if actor is None:
+            found = uow.officers.by_os_user(os_login)
+            if found is None:
                 raise UnknownOfficer(
                     N_(
                         "no officer is registered for OS login '{login}'; an admin can run "
@@ -95,12 +119,29 @@ def resolve_actor(uow: UnitOfWork, os_login: str, as_officer: str | None = None)
                     ),
                     login=os_login,
                 )
+            actor = found
         check_officer_row(uow, actor)
         if actor.retired:
             raise IdentityError(
                 N_("officer '{officer}' is retired and can take no step"), officer=actor.id
             )
     return replace(actor, os_user=os_login)
+
+
+def _vouched(connected: Connected, as_officer: str | None) -> Actor:
+    """The officer linked to the PostgreSQL login; ``--as`` may only name them."""
+    actor = connected.officer
+    if actor is None:
+        raise IdentityError(
+            f"PostgreSQL login '{connected.login}' is not linked to an officer; an admin can "
+            f"run 'sistercity officer update ID --pg-login {connected.login}'"
+        )
+    if as_officer and as_officer != actor.id:
+        raise IdentityError(
+            f"--as {as_officer} is refused: you are connected to PostgreSQL as "
+            f"'{connected.login}', officer '{actor.id}', and the server acts only as them"
+        )
+    return actor
 
 
 def _check_training(uow: UnitOfWork) -> None:
@@ -169,7 +210,31 @@ def _check_registration(officer: Actor) -> Actor:
         raise UsageProblem(
             N_("role {roles} needs --province TH-xx"), roles=", ".join(sorted(scoped))
         )
+    if officer.pg_login is not None and not _PG_LOGIN.match(officer.pg_login):
+        raise InvalidInput(
+            N_(
+                "PostgreSQL login '{login}': use 1-63 of a-z 0-9 _ $, not starting "
+                "with a digit (the name as CREATE ROLE stores it)"
+            ),
+            login=officer.pg_login,
+        )
     return replace(officer, name=name)
+
+
+def _login_free(uow: UnitOfWork, officer: Actor, current: Actor | None) -> None:
+    """The OS and PostgreSQL logins given to *officer* belong to no other officer."""
+    if officer.os_user and officer.os_user != (current.os_user if current else None):
+        holder = uow.officers.by_os_user(officer.os_user)
+        if holder is not None:
+            raise InvalidInput(
+                f"OS login '{officer.os_user}' is already registered (to {holder.id})"
+            )
+    if officer.pg_login and officer.pg_login != (current.pg_login if current else None):
+        holder = uow.officers.by_pg_login(officer.pg_login)
+        if holder is not None:
+            raise InvalidInput(
+                f"PostgreSQL login '{officer.pg_login}' is already linked (to {holder.id})"
+            )
 
 
 def _record(
@@ -202,8 +267,7 @@ def add_officer(uow: UnitOfWork, officer: Actor, by: Actor | None, now: dt.datet
         uow.lock()
         if uow.officers.get(officer.id) is not None:
             raise InvalidInput(f"officer '{officer.id}' already exists")
-        if officer.os_user and uow.officers.by_os_user(officer.os_user) is not None:
-            raise InvalidInput(f"OS login '{officer.os_user}' is already registered")
+        _login_free(uow, officer, None)
         managers = [a for a in uow.officers.list() if a.roles & set(access.roles)]
         if managers:  # the very first manager registers without one
             if by is None:
@@ -232,8 +296,11 @@ def update_officer(
     os_user: str | None = None,
     clear_os_user: bool = False,
     deputy: bool | None = None,
+    pg_login: str | None = None,
+    clear_pg_login: bool = False,
 ) -> Actor:
-    """Change an officer's name, roles, province, OS login or deputy flag: one audit event."""
+    """Change an officer's name, roles, province, OS or PostgreSQL login or deputy flag: one
+    audit event."""
     access = national_access("officers", verb="update officers")
     with recorded_refusals(uow, by, "update_officer", officer_id, now), uow:
         role = authorize(by, access)
@@ -251,14 +318,12 @@ def update_officer(
             province=None if clear_province else province or current.province,
             os_user=None if clear_os_user else os_user or current.os_user,
             deputy=current.deputy if deputy is None else deputy,
+            pg_login=None if clear_pg_login else pg_login or current.pg_login,
         )
         changed = _check_registration(changed)
         if changed == current:
             raise InvalidInput(f"officer '{officer_id}': nothing to change")
-        if changed.os_user and changed.os_user != current.os_user:
-            holder = uow.officers.by_os_user(changed.os_user)
-            if holder is not None:
-                raise InvalidInput(f"OS login '{changed.os_user}' is registered to {holder.id}")
+        _login_free(uow, changed, current)
         seq = _record(uow, "update_officer", changed, by, role, now)
         uow.officers.update(changed, seq)
         uow.commit()
@@ -279,8 +344,9 @@ def retire_officer(uow: UnitOfWork, officer_id: str, by: Actor, now: dt.datetime
         if current.id == by.id:
             raise InvalidInput("an officer cannot retire themselves")
         check_officer_row(uow, current)
-        # The OS login is released, so that it can be given to a successor.
-        retired = replace(current, retired=True, os_user=None)
+        # The logins are released: a retired officer's login identifies nobody, and the OS
+        # login can be given to a successor.
+        retired = replace(current, retired=True, os_user=None, pg_login=None)
         seq = _record(uow, "retire_officer", retired, by, role, now)
         uow.officers.update(retired, seq)
         uow.commit()

@@ -18,6 +18,18 @@ if TYPE_CHECKING:
 Clock = Callable[[], dt.datetime]
 
 
+@dataclass(frozen=True)
+class Connected:
+    """Who the database server says is connected (PostgreSQL's ``session_user``)."""
+
+    login: str
+    #: The officer whose ``pg_login`` this is, if any.
+    officer: Actor | None
+    #: The login owns the schema (the owner, or a superuser): it could write any row anyway,
+    #: and the server's identity checks do not apply to it.
+    owner: bool
+
+
 class CaseRepository(Protocol):
     """Cases by reference; updates are checked against the version that was read."""
 
@@ -38,6 +50,13 @@ class OfficerRepository(Protocol):
     def get(self, officer_id: str) -> Actor | None: ...
 
     def by_os_user(self, login: str) -> Actor | None: ...
+
+    def by_pg_login(self, login: str) -> Actor | None: ...
+
+    def connected(self) -> Connected | None:
+        """PostgreSQL: the login the server authenticated and the officer linked to it;
+        ``None`` on a database that has no logins of its own (SQLite)."""
+        ...
 
     def add(self, actor: Actor, audit_seq: int) -> None: ...
 

@@ -291,7 +291,7 @@ class Replay:
                 problems.append(f"officer '{officer_id}' has a row but no registration event")
                 continue
             want, have = officer_fields(expected), officer_fields(stored)
-            differ = [k for k in want if want[k] != have[k]]
+            differ = [k for k in {**want, **have} if want.get(k) != have.get(k)]
             if differ:
                 problems.append(
                     f"officer '{officer_id}': {', '.join(differ)} differ from event "

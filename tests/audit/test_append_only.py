@@ -19,6 +19,7 @@ from store.database import migration_mode
 from store.verify import verify_database
 from workflow import services
 from workflow.model import Actor, NewCase
+from workflow.officers import update_officer
 
 ROLES_SQL = Path(__file__).resolve().parents[2] / "store" / "postgres-roles.sql"
 
@@ -107,7 +108,7 @@ def test_batch_migration_of_the_audit_table_must_reinstall_triggers(
 
 
 @pytest.mark.postgres
-def test_postgres_application_role_cannot_change_the_audit_log(
+def test_postgres_officers_login_cannot_change_the_audit_log(
     engine: Engine,
     db_url: str,
     officers: dict[str, Actor],
@@ -117,9 +118,14 @@ def test_postgres_application_role_cannot_change_the_audit_log(
         pytest.skip("PostgreSQL role setup")
     reference = _some_records(engine, officers, clock)
     suffix = uuid.uuid4().hex[:10]
-    owner, app = f"sc_owner_{suffix}", f"sc_app_{suffix}"
+    owner, group, app = f"sc_owner_{suffix}", f"sc_officer_{suffix}", f"sc_app_{suffix}"
     script = (
-        ROLES_SQL.read_text().replace("sistercity_owner", owner).replace("sistercity_app", app)
+        ROLES_SQL.read_text()
+        .replace("sistercity_owner", owner)
+        .replace("sistercity_officer", group)
+    )
+    update_officer(
+        SqlAlchemyUnitOfWork(engine), "somchai", officers["admin"], clock(), pg_login=app
     )
     try:
         with engine.begin() as conn:
@@ -127,12 +133,13 @@ def test_postgres_application_role_cannot_change_the_audit_log(
             raw = conn.connection.dbapi_connection
             assert raw is not None
             raw.cursor().execute(script)
-        # The application, connected as its own role, still does its whole job …
+            conn.exec_driver_sql(f'CREATE ROLE "{app}" LOGIN IN ROLE "{group}"')
+        # An officer, connected as their own login, still does their whole job …
         app_engine = make_engine(make_url(db_url).set(username=app).render_as_string(False))
         try:
             services.advance_case(
                 SqlAlchemyUnitOfWork(app_engine),
-                officers["somchai"],
+                services.resolve_actor(SqlAlchemyUnitOfWork(app_engine), "whoever"),
                 reference,
                 "begin_study",
                 {},
@@ -168,7 +175,7 @@ def test_postgres_application_role_cannot_change_the_audit_log(
     finally:
         engine.dispose()
         with engine.begin() as conn:
-            for role in (app, owner):
+            for role in (app, f"{group}_admin", group, owner):
                 if _exists(conn, role):
                     conn.exec_driver_sql(f'REASSIGN OWNED BY "{role}" TO CURRENT_USER')
                     conn.exec_driver_sql(f'DROP OWNED BY "{role}"')

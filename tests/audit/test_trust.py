@@ -69,6 +69,21 @@ def test_an_officer_row_raised_to_admin_is_refused_and_named(populated: Populate
     assert len(named) == 1 and named[0].startswith("officer 'somchai': roles differ from event #")
 
 
+def test_a_login_linked_outside_the_product_is_refused_and_named(populated: Populated) -> None:
+    """On PostgreSQL the login is who the officer is: linking one by hand is like raising roles."""
+    link = attacker_engine(populated.db)
+    with link.begin() as conn:
+        conn.execute(text("UPDATE officers SET pg_login = 'mallory' WHERE id = 'admin'"))
+    link.dispose()
+    refused = run_cli(populated.db, "whoami", as_="admin")
+    assert refused.exit_code == 1
+    assert "registration differs from its audit record" in refused.output
+    code, report = verify_cli(populated.db)
+    assert code == 1
+    named = [p["detail"] for p in report["problems"] if p["field"] == "officers"]
+    assert len(named) == 1 and named[0].startswith("officer 'admin': pg_login differ from event #")
+
+
 def test_a_case_row_changed_without_a_record_is_named(populated: Populated) -> None:
     change = attacker_engine(populated.db)
     with change.begin() as conn:
