@@ -63,8 +63,8 @@ class Figure:
     @property
     def cpu_ratios(self) -> list[float]:
         """Product CPU time over floor CPU time, per round (none for scaling figures)."""
-        if self.scaling or not self.product_cpu:
-            return []
+        if self.scaling or self.unit == "MiB" or not self.product_cpu:
+            return []  # a scaling or memory figure compares different work
         pairs = zip(self.product_cpu, self.floor_cpu, strict=True)
         return [p / f if f else float("inf") for p, f in pairs]
 
