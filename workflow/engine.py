@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from states import RETURN, LoadedDefinition, ProcedureDefinition, TransitionSpec
-from states.i18n import N_
+from states.i18n import N_, Message
 from workflow.authorization import Access, authorize
 from workflow.effects import code_problems
 from workflow.errors import (
@@ -213,15 +213,17 @@ class ProcedureEngine:
         )
         variants = self._specs[(case.state, trigger)]
         if not moved:
-            failed = [
-                f"{name}: {reason}"
+            failed: list[str] = [
+                Message("{guard}: {reason}", guard=name, reason=reason)
                 for variant in variants
                 for name in variant.guards
                 if (reason := GUARDS[name](ctx)) is not None
             ]
             if spec.dest == RETURN and not failed:
-                failed = ["no recorded state to return to"]
-            raise GuardRejected(trigger, failed or ["a rule of the procedure does not hold"])
+                failed = [Message(N_("no recorded state to return to"))]
+            raise GuardRejected(
+                trigger, failed or [Message(N_("a rule of the procedure does not hold"))]
+            )
         dest = subject.state
         fired_spec = next(
             (
