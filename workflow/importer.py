@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 
 from states import DEFAULT_PROCEDURE, ProcedureDefinition, nfc
 from states.aliases import resolve_province
+from states.i18n import N_, Message
 from states.reference import COUNTRIES
 from workflow.authorization import access_for, authorize, recorded_refusals
 from workflow.catalog import engine_in_force
@@ -615,7 +616,7 @@ def import_relationships(
     """Check the whole file, then create the new relationships in one transaction; *progress*
     is told how many were created."""
     engine = engine_in_force(procedure, None, local_date(now))
-    access = access_for([engine.definition], "import", verb="import relationships")
+    access = access_for([engine.definition], "import", verb=Message(N_("import relationships")))
     with recorded_refusals(uow, actor, "import", None, now):
         role = authorize(actor, access)
     digest = hashlib.sha256(data).hexdigest()
