@@ -24,7 +24,7 @@ from typing import Any
 from states import ProcedureDefinition, TransitionSpec
 from states.i18n import N_, Message
 from workflow.errors import DatesOutOfOrder
-from workflow.thaidate import local_date
+from workflow.thaidate import date_param, local_date
 
 #: (field, ISO date, trigger of the step that recorded it).
 StepDate = tuple[str, str, str]
@@ -87,14 +87,14 @@ def check_dates(
         given = dt.date.fromisoformat(str(fields[name]))
         if given > today:
             problems.append(
-                Message(IN_FUTURE, field=name, date=given.isoformat(), today=today.isoformat())
+                Message(IN_FUTURE, field=name, date=date_param(given), today=date_param(today))
             )
         for other, date, trigger in earlier:
             if trigger != spec.trigger and given < dt.date.fromisoformat(date):
                 problems.append(
                     Message(
-                        BEFORE, field=name, date=given.isoformat(), step=spec.trigger, other=other,
-                        other_date=date, other_step=trigger,
+                        BEFORE, field=name, date=date_param(given), step=spec.trigger, other=other,
+                        other_date=date_param(dt.date.fromisoformat(date)), other_step=trigger,
                     )
                 )  # fmt: skip
     if problems:

@@ -34,7 +34,7 @@ from workflow.partial_dates import PartialDate
 from workflow.ports import UnitOfWork
 from workflow.progress import Progress, reporting
 from workflow.services import find_case, fire_and_record, one_step, system_actor
-from workflow.thaidate import fiscal_year_be, fiscal_year_bounds, local_date
+from workflow.thaidate import date_param, fiscal_year_be, fiscal_year_bounds, local_date
 
 __all__ = ["Activity", "CaseFacts"]
 
@@ -323,7 +323,7 @@ def check_order(
     if not chair:
         raise InvalidInput(N_("--chair is empty"))
     if order_date > local_date(now):
-        raise InvalidInput(N_("order date {date} is in the future"), date=order_date)
+        raise InvalidInput(N_("order date {date} is in the future"), date=date_param(order_date))
     return order_no, chair
 
 
@@ -475,7 +475,9 @@ def sweep(
     today = local_date(now)
     if as_of > today:
         raise InvalidInput(
-            N_("--as-of {date} is in the future (today is {today})"), date=as_of, today=today
+            N_("--as-of {date} is in the future (today is {today})"),
+            date=date_param(as_of),
+            today=date_param(today),
         )
     system = operator or system_actor()
     if operator is not None:

@@ -35,7 +35,7 @@ from workflow.model import Actor, AuditRecord, Case, NewCase
 from workflow.partial_dates import PartialDate
 from workflow.ports import UnitOfWork
 from workflow.services import create_case, fire_and_record, get_document
-from workflow.thaidate import fiscal_year_be, fiscal_year_bounds, local_date
+from workflow.thaidate import date_param, fiscal_year_be, fiscal_year_bounds, local_date
 
 PREFIX = "RP"
 EFFECT = "yearly_report"
@@ -309,7 +309,7 @@ def open_report(
         raise InvalidInput(
             N_("fiscal year {fy} has not begun (it starts {start})"),
             fy=fiscal_year,
-            start=fiscal_year_bounds(fiscal_year)[0].isoformat(),
+            start=date_param(fiscal_year_bounds(fiscal_year)[0]),
         )
     loaded = report_procedure(procedure)
     engine = engine_in_force(loaded.definition.procedure, None, today)

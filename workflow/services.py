@@ -117,15 +117,36 @@ def append_event(
 def validate_new_case(new: NewCase, definition: ProcedureDefinition) -> NewCase:
     """NFC-normalise and check the descriptive fields of a proposal, and its Thai party where
     the procedure has one (e.g. a municipality inside the province)."""
-    problems = []
+    problems: list[str] = []
     if new.province not in PROVINCES:
-        problems.append(f"province '{new.province}' is not an ISO 3166-2:TH code")
+        problems.append(
+            Message(
+                N_("province '{province}' is not an ISO 3166-2:TH code"), province=new.province
+            )
+        )
     if new.partner_country.upper() not in COUNTRIES:
-        problems.append(f"country '{new.partner_country}' is not an ISO 3166-1 alpha-2 code")
+        problems.append(
+            Message(
+                N_("country '{country}' is not an ISO 3166-1 alpha-2 code"),
+                country=new.partner_country,
+            )
+        )
     if new.instrument not in INSTRUMENTS:
-        problems.append(f"instrument '{new.instrument}' is not one of {', '.join(INSTRUMENTS)}")
+        problems.append(
+            Message(
+                N_("instrument '{value}' is not one of {choices}"),
+                value=new.instrument,
+                choices=", ".join(INSTRUMENTS),
+            )
+        )
     if new.label not in LABELS:
-        problems.append(f"label '{new.label}' is not one of {', '.join(LABELS)}")
+        problems.append(
+            Message(
+                N_("label '{value}' is not one of {choices}"),
+                value=new.label,
+                choices=", ".join(LABELS),
+            )
+        )
     name = check_length(Text(N_("the partner's name")), nfc(new.partner_name).strip(), MAX_NAME)
     level = check_length(Text(N_("the partner's level")), nfc(new.partner_level).strip(), MAX_NAME)
     if not name:
