@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gettext
 import os
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +35,46 @@ class Text(str):
     """A parameter value that is itself a message id: translated with the message it fills."""
 
     __slots__ = ()
+
+
+class Message(str):
+    """A message id with its named parameters, itself the English text: a problem among
+    several (``workflow.errors.MissingFields``), or a parameter that is a whole sentence.
+    Rendered in the language of the message it fills."""
+
+    msgid: str
+    params: dict[str, Any]
+
+    def __new__(cls, msgid: str, /, **params: Any) -> Message:
+        self = super().__new__(cls, _fill(msgid, params))
+        self.msgid = msgid
+        self.params = params
+        return self
+
+
+class Joined(str):
+    """Messages joined by *sep* (``"; "``), each rendered in the language of the whole."""
+
+    items: tuple[str, ...]
+    sep: str
+
+    def __new__(cls, items: Iterable[str], sep: str = "; ") -> Joined:
+        listed = tuple(items)
+        self = super().__new__(cls, sep.join(listed))
+        self.items = listed
+        self.sep = sep
+        return self
+
+
+class Bilingual(str):
+    """A label of the definitions (a field's, a state's): its English, and its Thai in Thai."""
+
+    th: str
+
+    def __new__(cls, en: str, th: str) -> Bilingual:
+        self = super().__new__(cls, en)
+        self.th = th
+        return self
 
 
 def N_(msgid: str) -> str:  # the conventional name of gettext's no-op marker
@@ -66,11 +107,23 @@ def chosen_lang(lang: str | None = None) -> Lang:
     return value if value in LANGS else DEFAULT_LANG
 
 
+def _in(value: Any, lang: str) -> Any:
+    if isinstance(value, Joined):
+        return value.sep.join(str(_in(item, lang)) for item in value.items)
+    if isinstance(value, Message):
+        return _fill(thai(value.msgid) if lang == "th" else value.msgid, value.params, lang)
+    if isinstance(value, Bilingual) and lang == "th":
+        return value.th
+    if isinstance(value, Text) and lang == "th":
+        return thai(value)
+    return value
+
+
 def _fill(text: str, params: dict[str, Any], lang: str = "en") -> str:
     if not params:
         return text
     if lang == "th":
-        params = {k: thai(v) if isinstance(v, Text) else v for k, v in params.items()}
+        params = {k: _in(v, lang) for k, v in params.items()}
     try:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from states import ActionName, ProcedureDefinition, newest_definitions
-from states.i18n import N_
+from states.i18n import N_, Text
 from workflow.errors import PermissionDenied, SegregationOfDuties
 from workflow.model import Actor, AuditDraft
 from workflow.ports import UnitOfWork
@@ -75,7 +75,7 @@ def _decide(actor: Actor, access: Access) -> str:
     verb = access.verb or f"'{access.action}'"
     held = [r for r in access.roles if r in actor.roles]
     if not held:
-        needs = " or ".join(access.roles) or "a role no definition grants"
+        needs = " or ".join(access.roles) or Text(N_("a role no definition grants"))
         raise PermissionDenied(
             N_("officer '{officer}' may not {verb}: needs role {roles}"),
             officer=actor.id,
@@ -85,12 +85,20 @@ def _decide(actor: Actor, access: Access) -> str:
     in_scope = [r for r in held if r not in access.scoped or actor.province == access.province]
     if not in_scope:
         raise PermissionDenied(
-            f"officer '{actor.id}' ({actor.province or 'no province'}) may not {verb} "
-            f"for {access.province}"
+            N_("officer '{officer}' ({province}) may not {verb} for {target}"),
+            officer=actor.id,
+            province=actor.province or Text(N_("no province")),
+            verb=verb,
+            target=access.province,
         )
     reason = access.excluded.get(actor.id)
     if reason is not None:
-        raise SegregationOfDuties(f"officer '{actor.id}' {reason} and so may not also {verb}")
+        raise SegregationOfDuties(
+            N_("officer '{officer}' {reason} and so may not also {verb}"),
+            officer=actor.id,
+            reason=reason,
+            verb=verb,
+        )
     return in_scope[0]
 
 

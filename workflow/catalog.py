@@ -6,6 +6,7 @@ import datetime as dt
 from functools import cache
 
 from states import available_procedures, load_procedure
+from states.i18n import N_
 from workflow.engine import ProcedureEngine
 from workflow.errors import DefinitionMismatch
 from workflow.model import Case
@@ -38,8 +39,15 @@ def engine_for_case(case: Case) -> ProcedureEngine:
     accepted = (engine.loaded.sha256, *engine.definition.supersedes_sha256)
     if case.definition_sha256 not in accepted:
         raise DefinitionMismatch(
-            f"case {case.reference} was opened under {case.procedure} v{case.version} "
-            f"with SHA-256 {case.definition_sha256[:12]}…, but the file now hashes to "
-            f"{engine.loaded.sha256[:12]}…; released definitions must not change"
+            N_(
+                "case {reference} was opened under {procedure} v{version} with SHA-256 "
+                "{opened}…, but the file now hashes to {now}…; released definitions must not "
+                "change"
+            ),
+            reference=case.reference,
+            procedure=case.procedure,
+            version=case.version,
+            opened=case.definition_sha256[:12],
+            now=engine.loaded.sha256[:12],
         )
     return engine

@@ -22,16 +22,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from states import ProcedureDefinition, TransitionSpec
+from states.i18n import N_, Message
 from workflow.errors import DatesOutOfOrder
-from workflow.thaidate import local_date
+from workflow.thaidate import date_param, local_date
 
 #: (field, ISO date, trigger of the step that recorded it).
 StepDate = tuple[str, str, str]
 #: The kind of step whose dates are occurrences of their own (activities), not the case's path.
 OCCURRENCES = "follow_up"
 #: The refusals' wording, one template each (named placeholders).
-IN_FUTURE = "{field} {date} is in the future (today is {today})"
-BEFORE = (
+IN_FUTURE = N_("{field} {date} is in the future (today is {today})")
+BEFORE = N_(
     "{field} {date} of '{step}' is earlier than {other} {other_date} recorded by '{other_step}'"
 )
 
@@ -86,14 +87,14 @@ def check_dates(
         given = dt.date.fromisoformat(str(fields[name]))
         if given > today:
             problems.append(
-                IN_FUTURE.format(field=name, date=given.isoformat(), today=today.isoformat())
+                Message(IN_FUTURE, field=name, date=date_param(given), today=date_param(today))
             )
         for other, date, trigger in earlier:
             if trigger != spec.trigger and given < dt.date.fromisoformat(date):
                 problems.append(
-                    BEFORE.format(
-                        field=name, date=given.isoformat(), step=spec.trigger, other=other,
-                        other_date=date, other_step=trigger,
+                    Message(
+                        BEFORE, field=name, date=date_param(given), step=spec.trigger, other=other,
+                        other_date=date_param(dt.date.fromisoformat(date)), other_step=trigger,
                     )
                 )  # fmt: skip
     if problems:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from states import nfc
+from states.i18n import N_
 from workflow.catalog import engine_for_case
 from workflow.errors import InvalidInput
 from workflow.followup import MAX_DOCUMENT_BYTES
@@ -36,11 +37,13 @@ def parse_size(text: str) -> int:
     """``20MB``, ``500 KB`` or a number of bytes; at most the store's own limit."""
     m = _SIZE.match(text)
     if not m:
-        raise InvalidInput(f"'{text}' is not a size (e.g. 20MB, 500KB, 1048576)")
+        raise InvalidInput(N_("'{text}' is not a size (e.g. 20MB, 500KB, 1048576)"), text=text)
     size = int(float(m.group(1)) * _UNITS[(m.group(2) or "").lower()])
     if size > MAX_DOCUMENT_BYTES:
         raise InvalidInput(
-            f"'{text}' is more than the {MAX_DOCUMENT_BYTES // 1024**2} MB a document may be"
+            N_("'{text}' is more than the {limit} MB a document may be"),
+            text=text,
+            limit=MAX_DOCUMENT_BYTES // 1024**2,
         )
     return size
 
@@ -92,7 +95,9 @@ def keep_documents(
         try:
             content = path.read_bytes()
         except OSError as exc:
-            raise InvalidInput(f"cannot read {value}: {exc.strerror}") from None
+            raise InvalidInput(
+                N_("cannot read {path}: {reason}"), path=value, reason=exc.strerror
+            ) from None
         record = {
             "name": nfc(path.name),
             "sha256": hashlib.sha256(content).hexdigest(),

@@ -42,6 +42,7 @@ from decimal import Decimal
 from typing import Any
 
 from states import RETURN, ProcedureDefinition, TransitionSpec
+from states.i18n import N_, Message
 from workflow.chronology import recorded_dates
 from workflow.model import AuditRecord
 from workflow.thaidate import fiscal_year_be, local_date
@@ -260,13 +261,26 @@ def effect_problems(definition: ProcedureDefinition) -> list[str]:
         for name in t.effects:
             effect = EFFECTS.get(name)
             if effect is None:
-                problems.append(f"transition '{t.trigger}': unknown effect '{name}'")
+                problems.append(
+                    Message(
+                        N_("transition '{trigger}': unknown effect '{effect}'"),
+                        trigger=t.trigger,
+                        effect=name,
+                    )
+                )
                 continue
             missing = [f for f in effect.requires if f not in t.requires]
             if missing:
                 problems.append(
-                    f"transition '{t.trigger}': effect '{name}' needs required field(s) "
-                    f"{', '.join(missing)}"
+                    Message(
+                        N_(
+                            "transition '{trigger}': effect '{effect}' needs required "
+                            "field(s) {fields}"
+                        ),
+                        trigger=t.trigger,
+                        effect=name,
+                        fields=", ".join(missing),
+                    )
                 )
     return problems
 
@@ -281,7 +295,14 @@ def code_problems(definition: ProcedureDefinition) -> list[str]:
 
     missing = unknown_guards(definition)
     found = (
-        [f"definition names guards this version lacks: {', '.join(missing)}"] if missing else []
+        [
+            Message(
+                N_("definition names guards this version lacks: {guards}"),
+                guards=", ".join(missing),
+            )
+        ]
+        if missing
+        else []
     )
     return found + effect_problems(definition)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from states import RETURN, LoadedDefinition, ProcedureDefinition, TransitionSpec
-from states.i18n import N_
+from states.i18n import N_, Joined, Message
 from workflow.authorization import Access, authorize
 from workflow.effects import code_problems
 from workflow.errors import (
@@ -61,7 +61,7 @@ class ProcedureEngine:
         self.definition: ProcedureDefinition = loaded.definition
         problems = code_problems(self.definition)
         if problems:
-            raise InvalidInput(f"{loaded.path}: {'; '.join(problems)}")
+            raise InvalidInput("{path}: {problems}", path=loaded.path, problems=Joined(problems))
         self._specs: dict[tuple[str, str], list[TransitionSpec]] = {}
         config: list[dict[str, Any]] = []
         for spec in self.definition.active_transitions:
@@ -151,7 +151,9 @@ class ProcedureEngine:
             )
             for previous in earlier:
                 excluded[previous] = (
-                    "opened this case" if other == "open" else f"made '{other}' on this case"
+                    Message(N_("opened this case"))
+                    if other == "open"
+                    else Message(N_("made '{step}' on this case"), step=other)
                 )
         return Access(
             action=spec.trigger,
@@ -213,15 +215,17 @@ class ProcedureEngine:
         )
         variants = self._specs[(case.state, trigger)]
         if not moved:
-            failed = [
-                f"{name}: {reason}"
+            failed: list[str] = [
+                Message("{guard}: {reason}", guard=name, reason=reason)
                 for variant in variants
                 for name in variant.guards
                 if (reason := GUARDS[name](ctx)) is not None
             ]
             if spec.dest == RETURN and not failed:
-                failed = ["no recorded state to return to"]
-            raise GuardRejected(trigger, failed or ["a rule of the procedure does not hold"])
+                failed = [Message(N_("no recorded state to return to"))]
+            raise GuardRejected(
+                trigger, failed or [Message(N_("a rule of the procedure does not hold"))]
+            )
         dest = subject.state
         fired_spec = next(
             (

@@ -26,13 +26,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from states.i18n import N_, Joined, Message
+
 
 class WorkflowError(Exception):
     """Base: the command was refused and nothing was written (unless the subclass says so).
 
     Raised with a message id, the English text with ``{name}`` placeholders, and the values as
-    named parameters: ``CaseNotFound("no case {reference}", reference=ref)``. ``str()`` is the
-    English; the CLI and the web view render it in the chosen language
+    named parameters: ``CaseNotFound(N_("no case {reference}"), reference=ref)``. An error made
+    of several problems carries each as a ``states.i18n.Message`` (joined by ``Joined``).
+    ``str()`` is the English; the CLI and the web view render it in the chosen language
     (``states.i18n.render``), so the library never translates.
     """
 
@@ -70,7 +73,7 @@ class MissingFields(WorkflowError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        super().__init__("missing or invalid: " + "; ".join(problems))
+        super().__init__(N_("missing or invalid: {problems}"), problems=Joined(problems))
 
 
 class DatesOutOfOrder(WorkflowError):
@@ -80,9 +83,8 @@ class DatesOutOfOrder(WorkflowError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__(
-            "dates out of order: {problems}; a step's dates follow the case's history".format(
-                problems="; ".join(problems)
-            )
+            N_("dates out of order: {problems}; a step's dates follow the case's history"),
+            problems=Joined(problems),
         )
 
 
@@ -91,7 +93,9 @@ class GuardRejected(WorkflowError):
 
     def __init__(self, trigger: str, failed: list[str]) -> None:
         self.failed = failed
-        super().__init__(f"'{trigger}' refused: " + "; ".join(failed))
+        super().__init__(
+            N_("'{trigger}' refused: {reasons}"), trigger=trigger, reasons=Joined(failed)
+        )
 
 
 class DocumentNotFound(WorkflowError):
@@ -150,9 +154,21 @@ class BatchRefused(WorkflowError):
     def __init__(self, failures: list[tuple[str, WorkflowError]], total: int) -> None:
         self.failures = failures
         super().__init__(
-            "nothing changed: {refused} of {total} cases refused: {reasons}".format(
-                refused=len(failures),
-                total=total,
-                reasons="; ".join(f"{reference}: {refusal}" for reference, refusal in failures),
-            )
+            N_("nothing changed: {refused} of {total} cases refused: {reasons}"),
+            refused=len(failures),
+            total=total,
+            reasons=Joined(
+                Message("{reference}: {refusal}", reference=reference, refusal=as_message(refusal))
+                for reference, refusal in failures
+            ),
         )
+
+
+def as_message(error: BaseException) -> str:
+    """*error* as a message rendered in the language of the one it fills: its message id and
+    parameters when it has them, else its text."""
+    msgid = getattr(error, "msgid", None)
+    params = getattr(error, "params", None)
+    if isinstance(msgid, str) and msgid:
+        return Message(msgid, **(params if isinstance(params, dict) else {}))
+    return str(error)

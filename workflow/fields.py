@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from states import FieldSpec, ProcedureDefinition, TransitionSpec, nfc
-from states.i18n import N_
-from workflow.errors import InvalidInput, MissingFields
+from states.i18n import N_, Bilingual, Message, Text
+from workflow.errors import InvalidInput, InvalidValue, MissingFields, as_message
 
 MAX_TEXT = 2000
 #: Longest note (the reason given for a step), and longest name (of an officer, a partner, a
@@ -63,12 +63,12 @@ def parse_amount(text: str) -> Decimal:
     try:
         amount = Decimal(str(text).replace(",", "").strip())
     except InvalidOperation:
-        raise ValueError("expected an amount such as 150000 or 150000.50") from None
+        raise InvalidValue(N_("expected an amount such as 150000 or 150000.50")) from None
     exponent = amount.as_tuple().exponent
     if not amount.is_finite() or amount < 0 or (isinstance(exponent, int) and exponent < -2):
-        raise ValueError("expected a non-negative amount with at most 2 decimals")
+        raise InvalidValue(N_("expected a non-negative amount with at most 2 decimals"))
     if amount > MAX_AMOUNT:
-        raise ValueError(f"at most {MAX_AMOUNT:,} baht can be recorded")
+        raise InvalidValue(N_("at most {amount} baht can be recorded"), amount=f"{MAX_AMOUNT:,}")
     return amount.quantize(Decimal("0.01"))
 
 
@@ -86,7 +86,7 @@ def _convert(spec: FieldSpec, raw: Any) -> Any:
         # are kept as a list of records; one document keeps the single-record form.
         if isinstance(raw, list | tuple):
             if not raw:
-                raise ValueError("no document given")
+                raise InvalidValue(N_("no document given"))
             records = [_file_value(item) for item in raw]
             return records[0] if len(records) == 1 else records
         return _file_value(raw)
@@ -102,7 +102,7 @@ def convert(spec: FieldSpec, raw: Any) -> Any:
 def _file_value(raw: Any) -> dict[str, Any]:
     if isinstance(raw, Mapping):
         if not _SHA.match(str(raw.get("sha256", ""))):
-            raise ValueError("a document record needs a sha256")
+            raise InvalidValue(N_("a document record needs a sha256"))
         return {
             "name": nfc(str(raw.get("name", ""))),
             "sha256": str(raw["sha256"]),
@@ -110,11 +110,13 @@ def _file_value(raw: Any) -> dict[str, Any]:
         }
     p = Path(str(raw))
     if not p.is_file():
-        raise ValueError(f"no such file: {raw}")
+        raise InvalidValue(N_("no such file: {path}"), path=raw)
     try:
         return file_record(p)
     except OSError as exc:
-        raise ValueError(f"cannot read {raw}: {exc.strerror}") from None
+        raise InvalidValue(
+            N_("cannot read {path}: {reason}"), path=raw, reason=exc.strerror
+        ) from None
 
 
 def _scalar(spec: FieldSpec, raw: Any) -> Any:
@@ -122,23 +124,23 @@ def _scalar(spec: FieldSpec, raw: Any) -> Any:
         return raw.isoformat()
     text = nfc(str(raw)).strip()
     if not text:
-        raise ValueError("empty")
+        raise InvalidValue(N_("empty"))
     if spec.type == "date":
         return parse_date(text).isoformat()
     if spec.type == "integer":
         if not text.isdigit():
-            raise ValueError("expected a whole number")
+            raise InvalidValue(N_("expected a whole number"))
         return int(text)
     if spec.type == "amount":
         return f"{parse_amount(text):.2f}"
     if spec.type == "choice":
         if text not in spec.choices:
-            raise ValueError(f"expected one of {', '.join(spec.choices)}")
+            raise InvalidValue(N_("expected one of {choices}"), choices=", ".join(spec.choices))
         return text
     if len(text) > MAX_TEXT:
-        raise ValueError(f"longer than {MAX_TEXT} characters")
+        raise InvalidValue(N_("longer than {limit} characters"), limit=MAX_TEXT)
     if spec.type == "reference" and not any(c.isdigit() for c in text):
-        raise ValueError("a reference number must contain a number")
+        raise InvalidValue(N_("a reference number must contain a number"))
     return text
 
 
@@ -152,22 +154,40 @@ def validate_fields(
     problems: list[str] = []
     accepted = set(spec.requires) | set(spec.optional)
     for name in sorted(set(given) - accepted):
-        allowed = ", ".join(sorted(accepted)) or "none"
-        problems.append(f"{name}: not a field of '{spec.trigger}' (accepts: {allowed})")
+        allowed = ", ".join(sorted(accepted)) or Text(N_("none"))
+        problems.append(
+            Message(
+                N_("{field}: not a field of '{trigger}' (accepts: {allowed})"),
+                field=name,
+                trigger=spec.trigger,
+                allowed=allowed,
+            )
+        )
     values: dict[str, Any] = {}
     for name in (*spec.requires, *spec.optional):
         if name not in given or given[name] is None or given[name] == "":
             if name in spec.requires:
-                problems.append(f"{name}: required ({definition.field(name).label.en})")
+                label = definition.field(name).label
+                problems.append(
+                    Message(
+                        N_("{field}: required ({label})"),
+                        field=name,
+                        label=Bilingual(label.en, label.th),
+                    )
+                )
             continue
         try:
             values[name] = _convert(definition.field(name), given[name])
         except ValueError as exc:
-            problems.append(f"{name}: {exc}")
+            problems.append(Message("{field}: {reason}", field=name, reason=as_message(exc)))
     if spec.note_required and not note.strip():
-        problems.append("note: required for this step (say why)")
+        problems.append(Message(N_("note: required for this step (say why)")))
     if len(note) > MAX_NOTE:
-        problems.append(f"note: {len(note)} characters, at most {MAX_NOTE}")
+        problems.append(
+            Message(
+                N_("note: {length} characters, at most {limit}"), length=len(note), limit=MAX_NOTE
+            )
+        )
     if problems:
         raise MissingFields(problems)
     return values

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from states import ProcedureDefinition, load_all, nfc
-from states.i18n import N_
+from states.i18n import N_, Message, Text
 from states.reference import PROVINCES
 from workflow.authorization import access_for, authorize, national_access, recorded_refusals
 from workflow.catalog import engine_for_case
 from workflow.effects import Activity, CaseFacts, add_years
-from workflow.errors import InvalidInput, TransitionNotAllowed
+from workflow.errors import InvalidInput, TransitionNotAllowed, as_message
 from workflow.fields import MAX_NAME, MAX_NOTE, check_length
 from workflow.fields import parse_amount as parse_field_amount
 from workflow.model import Actor, AuditDraft, AuditRecord, Case
@@ -34,7 +34,7 @@ from workflow.partial_dates import PartialDate
 from workflow.ports import UnitOfWork
 from workflow.progress import Progress, reporting
 from workflow.services import find_case, fire_and_record, one_step, system_actor
-from workflow.thaidate import fiscal_year_be, fiscal_year_bounds, local_date
+from workflow.thaidate import date_param, fiscal_year_be, fiscal_year_bounds, local_date
 
 __all__ = ["Activity", "CaseFacts"]
 
@@ -128,14 +128,21 @@ def read_document(path: str | Path) -> tuple[dict[str, Any], bytes]:
     """The audit record of a document (name, SHA-256, size) and its bytes."""
     p = Path(path)
     if not p.is_file():
-        raise InvalidInput(f"no such file: {path}")
+        raise InvalidInput(N_("no such file: {path}"), path=path)
     size = p.stat().st_size
     if size > MAX_DOCUMENT_BYTES:
-        raise InvalidInput(f"{path}: {size} bytes, larger than {MAX_DOCUMENT_BYTES} allowed")
+        raise InvalidInput(
+            N_("{path}: {size} bytes, larger than {limit} allowed"),
+            path=path,
+            size=size,
+            limit=MAX_DOCUMENT_BYTES,
+        )
     try:
         content = p.read_bytes()
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+        raise InvalidInput(
+            N_("cannot read {path}: {reason}"), path=path, reason=exc.strerror
+        ) from None
     record = {"name": nfc(p.name), "sha256": hashlib.sha256(content).hexdigest(), "bytes": size}
     return record, content
 
@@ -231,7 +238,7 @@ def parse_amount(text: str) -> Decimal:
     try:
         return parse_field_amount(text)
     except ValueError as exc:
-        raise InvalidInput(f"'{text}': {exc}") from None
+        raise InvalidInput("'{text}': {reason}", text=text, reason=as_message(exc)) from None
 
 
 def check_fiscal_year(fy: int) -> int:
@@ -254,7 +261,7 @@ def set_plan(
     """Attach (or replace) a relationship's action plan and budget for a fiscal year."""
     check_fiscal_year(fiscal_year)
     budget = parse_amount(budget_thb)
-    note = check_length("the note", nfc(note), MAX_NOTE)
+    note = check_length(Text(N_("the note")), nfc(note), MAX_NOTE)
     record, content = read_document(plan_file)
     with recorded_refusals(uow, actor, "plan", reference, now), uow:
         uow.lock()
@@ -262,7 +269,11 @@ def set_plan(
         definition = engine_for_case(case).definition
         role = authorize(actor, access_for([definition], "plan", case.province, "set a plan"))
         if definition.state(case.state).final:
-            raise InvalidInput(f"case {case.reference} is closed ('{case.state}')")
+            raise InvalidInput(
+                N_("case {reference} is closed ('{state}')"),
+                reference=case.reference,
+                state=case.state,
+            )
         uow.documents.put(record, content, now)
         audit = uow.audit.append(
             AuditDraft(
@@ -308,11 +319,11 @@ def check_order(
     order_no = check_length("--order-no", nfc(order_no).strip(), MAX_NAME)
     chair = check_length("--chair", nfc(chair).strip(), MAX_NAME)
     if not order_no or not any(c.isdigit() for c in order_no):
-        raise InvalidInput("--order-no must contain a number")
+        raise InvalidInput(N_("--order-no must contain a number"))
     if not chair:
-        raise InvalidInput("--chair is empty")
+        raise InvalidInput(N_("--chair is empty"))
     if order_date > local_date(now):
-        raise InvalidInput(f"order date {order_date} is in the future")
+        raise InvalidInput(N_("order date {date} is in the future"), date=date_param(order_date))
     return order_no, chair
 
 
@@ -358,10 +369,10 @@ def set_mechanism(
     """Record the province's committee/working-group order; a new order replaces the old one."""
     province = province.strip().upper()
     if province not in PROVINCES:
-        raise InvalidInput(f"unknown province code '{province}' (use TH-xx)")
+        raise InvalidInput(N_("unknown province code '{province}' (use TH-xx)"), province=province)
     order_no, chair = check_order(order_no, order_date, chair, now)
     document = read_document(order_file) if order_file else None
-    access = national_access("mechanism", province, "record a mechanism")
+    access = national_access("mechanism", province, Message(N_("record a mechanism")))
     with recorded_refusals(uow, actor, "mechanism", province, now), uow:
         role = authorize(actor, access)
         uow.lock()
@@ -463,11 +474,15 @@ def sweep(
     """
     today = local_date(now)
     if as_of > today:
-        raise InvalidInput(f"--as-of {as_of} is in the future (today is {today})")
+        raise InvalidInput(
+            N_("--as-of {date} is in the future (today is {today})"),
+            date=date_param(as_of),
+            today=date_param(today),
+        )
     system = operator or system_actor()
     if operator is not None:
         with recorded_refusals(uow, operator, "sweep", None, now):
-            authorize(operator, national_access("sweep", verb="run the sweep"))
+            authorize(operator, national_access("sweep", verb=Message(N_("run the sweep"))))
     following = sorted(
         {s for x in load_all() for s in x.definition.states_counting_as("follow_up")}
     )

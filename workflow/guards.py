@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from states import ProcedureDefinition
+from states.i18n import N_, Message
 from workflow.model import Actor, Case
 from workflow.thaidate import local_date
 
@@ -28,7 +29,7 @@ class GuardContext:
 
 
 Guard = Callable[[GuardContext], str | None]
-"""Returns ``None`` when the rule holds, else a short reason."""
+"""Returns ``None`` when the rule holds, else a short reason (a ``states.i18n.Message``)."""
 
 GUARDS: dict[str, Guard] = {}
 
@@ -51,13 +52,13 @@ def _dates_not_in_future(ctx: GuardContext) -> str | None:
         for name, value in ctx.fields.items()
         if ctx.definition.field(name).type == "date" and dt.date.fromisoformat(value) > today
     ]
-    return f"dates in the future: {', '.join(late)}" if late else None
+    return Message(N_("dates in the future: {fields}"), fields=", ".join(late)) if late else None
 
 
 @guard("deputy_has_delegation")
 def _deputy_has_delegation(ctx: GuardContext) -> str | None:
     if ctx.actor.deputy and "delegation_order" not in ctx.fields:
-        return "a deputy governor signs only with the delegation order recorded"
+        return Message(N_("a deputy governor signs only with the delegation order recorded"))
     return None
 
 

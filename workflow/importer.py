@@ -46,10 +46,11 @@ from dataclasses import dataclass, field
 
 from states import DEFAULT_PROCEDURE, ProcedureDefinition, nfc
 from states.aliases import resolve_province
+from states.i18n import N_, Joined, Message, Text
 from states.reference import COUNTRIES
 from workflow.authorization import access_for, authorize, recorded_refusals
 from workflow.catalog import engine_in_force
-from workflow.errors import InvalidInput
+from workflow.errors import InvalidInput, InvalidValue, as_message
 from workflow.followup import FollowupUnitOfWork
 from workflow.model import Actor, NewCase
 from workflow.partial_dates import PartialDate, normalise_digits, parse_partial
@@ -72,9 +73,11 @@ COLUMNS = (
 OPTIONAL_COLUMNS = ("supersedes", "term_years")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_FIELD_CHARS = 2000
-SAVE_HINT = (
-    "in Excel choose Save As → 'CSV UTF-8 (Comma delimited) (*.csv)', or name the file's "
-    "encoding with --encoding"
+SAVE_HINT = Text(
+    N_(
+        "in Excel choose Save As → 'CSV UTF-8 (Comma delimited) (*.csv)', or name the file's "
+        "encoding with --encoding"
+    )
 )
 _REFERENCE = re.compile(r"^[A-Z]{2}-\d{4}-\d{3,}$")
 _LINE = re.compile(r"^(?:line|บรรทัด(?:ที่)?)\s*(\d+)$", re.IGNORECASE)
@@ -91,7 +94,16 @@ class RowProblem:
     reason: str
 
     def __str__(self) -> str:
-        return f"line {self.line}, {self.column}: {self.reason}"
+        return str(self.message())
+
+    def message(self) -> Message:
+        """The problem as a message (its reason rendered in the language of the whole)."""
+        return Message(
+            N_("line {line}, {column}: {reason}"),
+            line=self.line,
+            column=self.column,
+            reason=self.reason,
+        )
 
 
 class ImportRejected(InvalidInput):
@@ -99,9 +111,14 @@ class ImportRejected(InvalidInput):
 
     def __init__(self, problems: Sequence[RowProblem]) -> None:
         self.problems = list(problems)
-        shown = "; ".join(str(p) for p in self.problems[:20])
-        more = f"; … {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
-        super().__init__(f"import refused, {len(self.problems)} problem(s): {shown}{more}")
+        shown = [p.message() for p in self.problems[:20]]
+        if len(self.problems) > 20:
+            shown.append(Message(N_("… {count} more"), count=len(self.problems) - 20))
+        super().__init__(
+            N_("import refused, {count} problem(s): {problems}"),
+            count=len(self.problems),
+            problems=Joined(shown),
+        )
 
 
 @dataclass(frozen=True)
@@ -173,7 +190,7 @@ def parse_partial_date(text: str) -> tuple[dt.date, str]:
     """A known date in any accepted form → (first day of the period, precision)."""
     parsed = parse_partial(text)
     if parsed.first is None:
-        raise ValueError("no date given")
+        raise InvalidValue(N_("no date given"))
     return parsed.first, parsed.precision
 
 
@@ -209,7 +226,9 @@ def decode_register(data: bytes, encoding: str | None = None) -> tuple[str, str]
         try:
             name = codecs.lookup(encoding).name
         except LookupError:
-            raise InvalidInput(f"unknown encoding '{encoding}' (e.g. utf-8, cp874)") from None
+            raise InvalidInput(
+                N_("unknown encoding '{encoding}' (e.g. utf-8, cp874)"), encoding=encoding
+            ) from None
         if name == "utf-8" and data.startswith(codecs.BOM_UTF8):
             name = "utf-8-sig"
         try:
@@ -220,7 +239,12 @@ def decode_register(data: bytes, encoding: str | None = None) -> tuple[str, str]
                     RowProblem(
                         _line_of(data, exc.start),
                         "file",
-                        f"not {encoding} (byte 0x{data[exc.start]:02x}); {SAVE_HINT}",
+                        Message(
+                            N_("not {encoding} (byte 0x{byte}); {hint}"),
+                            encoding=encoding,
+                            byte=f"{data[exc.start]:02x}",
+                            hint=SAVE_HINT,
+                        ),
                     )
                 ]
             ) from None
@@ -230,14 +254,24 @@ def decode_register(data: bytes, encoding: str | None = None) -> tuple[str, str]
         except UnicodeDecodeError as exc:
             line = _line_of(data, exc.start)
             raise ImportRejected(
-                [RowProblem(line, "file", f"marked UTF-8 but is not; {SAVE_HINT}")]
+                [
+                    RowProblem(
+                        line,
+                        "file",
+                        Message(N_("marked UTF-8 but is not; {hint}"), hint=SAVE_HINT),
+                    )
+                ]
             ) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             raise ImportRejected(
-                [RowProblem(1, "file", f"marked UTF-16 but is not; {SAVE_HINT}")]
+                [
+                    RowProblem(
+                        1, "file", Message(N_("marked UTF-16 but is not; {hint}"), hint=SAVE_HINT)
+                    )
+                ]
             ) from None
     try:
         return data.decode("utf-8"), "utf-8"
@@ -255,8 +289,11 @@ def decode_register(data: bytes, encoding: str | None = None) -> tuple[str, str]
             RowProblem(
                 line,
                 "file",
-                f"neither UTF-8 nor Thai Windows-874/TIS-620 (byte 0x{data[first_bad]:02x}); "
-                f"{SAVE_HINT}",
+                Message(
+                    N_("neither UTF-8 nor Thai Windows-874/TIS-620 (byte 0x{byte}); {hint}"),
+                    byte=f"{data[first_bad]:02x}",
+                    hint=SAVE_HINT,
+                ),
             )
         ]
     )
@@ -289,11 +326,19 @@ def _records(text: str, problems: list[RowProblem]) -> Iterator[_Record | list[s
             line = reader.line_num
             reason = str(exc)
             if "field larger than field limit" in reason:
-                reason = (
-                    f"a field longer than {csv.field_size_limit():,} characters (at most "
-                    f"{MAX_FIELD_CHARS:,} are accepted): is this the register?"
+                reason = Message(
+                    N_(
+                        "a field longer than {length} characters (at most {limit} are "
+                        "accepted): is this the register?"
+                    ),
+                    length=f"{csv.field_size_limit():,}",
+                    limit=f"{MAX_FIELD_CHARS:,}",
                 )
-            problems.append(RowProblem(max(line, 1), "file", f"unreadable CSV: {reason}"))
+            problems.append(
+                RowProblem(
+                    max(line, 1), "file", Message(N_("unreadable CSV: {reason}"), reason=reason)
+                )
+            )
             return
         if header is None:
             header = [unicodedata.normalize("NFC", h).strip().casefold() for h in raw]
@@ -335,7 +380,13 @@ def _parse(
         raise ImportRejected(
             [
                 RowProblem(
-                    1, "file", f"{len(data):,} bytes, larger than the {MAX_FILE_BYTES:,} accepted"
+                    1,
+                    "file",
+                    Message(
+                        N_("{size} bytes, larger than the {limit} accepted"),
+                        size=f"{len(data):,}",
+                        limit=f"{MAX_FILE_BYTES:,}",
+                    ),
                 )
             ]
         )
@@ -344,10 +395,20 @@ def _parse(
     records = _records(text, problems)
     header = next(records, None)
     if not isinstance(header, list):
-        raise ImportRejected(problems or [RowProblem(1, "header", "the file is empty")])
+        raise ImportRejected(
+            problems or [RowProblem(1, "header", Message(N_("the file is empty")))]
+        )
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise ImportRejected([RowProblem(1, "header", f"missing column(s) {', '.join(missing)}")])
+        raise ImportRejected(
+            [
+                RowProblem(
+                    1,
+                    "header",
+                    Message(N_("missing column(s) {columns}"), columns=", ".join(missing)),
+                )
+            ]
+        )
     definition = engine_in_force(procedure, None, today).definition
     states = _state_names(definition)
     #: States a relationship reaches only after signing.
@@ -362,12 +423,17 @@ def _parse(
         if not any(values.values()):
             continue
         if record.extra:
-            problems.append(RowProblem(line, "row", "more values than columns"))
+            problems.append(RowProblem(line, "row", Message(N_("more values than columns"))))
             continue
         long = [c for c, v in values.items() if len(v) > MAX_FIELD_CHARS]
         if long:
             problems.extend(
-                RowProblem(line, c, f"longer than {MAX_FIELD_CHARS:,} characters") for c in long
+                RowProblem(
+                    line,
+                    c,
+                    Message(N_("longer than {limit} characters"), limit=f"{MAX_FIELD_CHARS:,}"),
+                )
+                for c in long
             )
             continue
         row, row_problems = _check_row(line, values, states, signed_states, today)
@@ -375,7 +441,11 @@ def _parse(
         if row is not None:
             first = seen.setdefault(row.identity, line)
             if first != line:
-                problems.append(RowProblem(line, "row", f"same relationship as line {first}"))
+                problems.append(
+                    RowProblem(
+                        line, "row", Message(N_("same relationship as line {line}"), line=first)
+                    )
+                )
             rows.append(row)
     if problems:
         raise ImportRejected(problems)
@@ -396,40 +466,76 @@ def _check_row(
 
     province = resolve_province(v["province"])
     if province is None:
-        bad("province", f"unknown province '{v['province']}'")
+        bad("province", Message(N_("unknown province '{province}'"), province=v["province"]))
     if not v["partner_name"]:
-        bad("partner_name", "empty")
+        bad("partner_name", Message(N_("empty")))
     country = v["partner_country"].upper()
     if country not in COUNTRIES:
-        bad("partner_country", f"unknown country '{v['partner_country']}' (ISO 3166-1 alpha-2)")
+        bad(
+            "partner_country",
+            Message(
+                N_("unknown country '{country}' (ISO 3166-1 alpha-2)"),
+                country=v["partner_country"],
+            ),
+        )
     instrument = next((i for i in INSTRUMENTS if i.casefold() == v["instrument"].casefold()), None)
     if instrument is None:
-        bad("instrument", f"'{v['instrument']}' is not one of {', '.join(INSTRUMENTS)}")
+        bad(
+            "instrument",
+            Message(
+                N_("'{value}' is not one of {choices}"),
+                value=v["instrument"],
+                choices=", ".join(INSTRUMENTS),
+            ),
+        )
     label = next((lb for lb in LABELS if lb == v["label"].casefold()), None)
     if label is None:
-        bad("label", f"'{v['label']}' is not one of {', '.join(LABELS)}")
+        bad(
+            "label",
+            Message(
+                N_("'{value}' is not one of {choices}"),
+                value=v["label"],
+                choices=", ".join(LABELS),
+            ),
+        )
     signed = PartialDate.unknown()
     try:
         signed = parse_partial(v["signed_on"])
     except ValueError as exc:
-        bad("signed_on", str(exc))
+        bad("signed_on", as_message(exc))
     else:
         if signed.first is not None and signed.first > today:
-            bad("signed_on", f"{v['signed_on']} is in the future")
+            bad("signed_on", Message(N_("{date} is in the future"), date=v["signed_on"]))
     status = states.get(v["status"].casefold())
     if status is None:
-        bad("status", f"unknown status '{v['status']}' (a state of the procedure, id or name)")
+        bad(
+            "status",
+            Message(
+                N_("unknown status '{status}' (a state of the procedure, id or name)"),
+                status=v["status"],
+            ),
+        )
     elif signed.known and status not in signed_states:
-        bad("signed_on", f"status '{status}' is not signed yet: leave signed_on empty")
+        bad(
+            "signed_on",
+            Message(
+                N_("status '{status}' is not signed yet: leave signed_on empty"), status=status
+            ),
+        )
     term: int | None = None
     term_text = normalise_digits(v.get("term_years", ""))
     if term_text:
         if not term_text.isdigit() or not 1 <= int(term_text) <= 99:
-            bad("term_years", f"'{v['term_years']}' is not a number of years (1–99)")
+            bad(
+                "term_years",
+                Message(N_("'{value}' is not a number of years (1–99)"), value=v["term_years"]),
+            )
         else:
             term = int(term_text)
             if status is not None and status not in signed_states:
-                bad("term_years", f"status '{status}' is not signed yet")
+                bad(
+                    "term_years", Message(N_("status '{status}' is not signed yet"), status=status)
+                )
     if problems or province is None or instrument is None or label is None or status is None:
         return None, problems
     return (
@@ -494,15 +600,26 @@ def link_instruments(
         if target.line is not None:
             other = by_line[target.line]
             if other.status not in signed_states:
-                reason = f"line {other.line} is not signed ('{other.status}')"
+                reason = Message(
+                    N_("line {line} is not signed ('{status}')"),
+                    line=other.line,
+                    status=other.status,
+                )
         else:
             case = by_ref[str(target.reference)]
             if _existing_key(case) != row.party_key:
-                reason = f"{case.reference} is another province's or partner's relationship"
+                reason = Message(
+                    N_("{reference} is another province's or partner's relationship"),
+                    reference=case.reference,
+                )
             elif case.established_precision is None:
-                reason = f"{case.reference} is not signed"
+                reason = Message(N_("{reference} is not signed"), reference=case.reference)
             elif case.superseded_by:
-                reason = f"{case.reference} is already replaced by {case.superseded_by}"
+                reason = Message(
+                    N_("{reference} is already replaced by {other}"),
+                    reference=case.reference,
+                    other=case.superseded_by,
+                )
         if reason:
             problems.append(RowProblem(row.line, "supersedes", reason))
             continue
@@ -513,14 +630,20 @@ def link_instruments(
         first = replaced_by.setdefault(key, line)
         if first != line:
             problems.append(
-                RowProblem(line, "supersedes", f"line {first} already replaces the same one")
+                RowProblem(
+                    line,
+                    "supersedes",
+                    Message(N_("line {line} already replaces the same one"), line=first),
+                )
             )
     for line in sorted(links):  # a chain that comes back to itself is no chain
         seen = {line}
         target = links.get(line)
         while target is not None and target.line is not None:
             if target.line in seen:
-                problems.append(RowProblem(line, "supersedes", "the links form a circle"))
+                problems.append(
+                    RowProblem(line, "supersedes", Message(N_("the links form a circle")))
+                )
                 break
             seen.add(target.line)
             target = links.get(target.line)
@@ -541,31 +664,39 @@ def _resolve(
     if _REFERENCE.match(text.upper()):
         reference = text.upper()
         if reference not in by_ref:
-            return None, f"no case {reference}"
+            return None, Message(N_("no case {reference}"), reference=reference)
         return _Target(reference=reference), ""
     if m := _LINE.match(text):
         target_line = int(m.group(1))
         if target_line == row.line:
-            return None, "an instrument cannot replace itself"
+            return None, Message(N_("an instrument cannot replace itself"))
         other = by_line.get(target_line)
         if other is None:
-            return None, f"line {target_line} is not a relationship of this file"
+            return None, Message(
+                N_("line {line} is not a relationship of this file"), line=target_line
+            )
         if other.party_key != row.party_key:
-            return None, f"line {target_line} is another province's or partner's relationship"
+            return None, Message(
+                N_("line {line} is another province's or partner's relationship"), line=target_line
+            )
         return _in_file(other, present), ""
     instrument_text, _, date_text = text.partition(" ")
     instrument = next((i for i in INSTRUMENTS if i.casefold() == instrument_text.casefold()), None)
     if instrument is None:
-        return None, (
-            f"'{text}' is not a case reference, 'line N', or an instrument "
-            f"({', '.join(INSTRUMENTS)}) with an optional date"
+        return None, Message(
+            N_(
+                "'{text}' is not a case reference, 'line N', or an instrument ({instruments}) "
+                "with an optional date"
+            ),
+            text=text,
+            instruments=", ".join(INSTRUMENTS),
         )
     day: dt.date | None = None
     if date_text.strip():
         try:
             day = parse_partial(date_text).first
         except ValueError as exc:
-            return None, str(exc)
+            return None, as_message(exc)
     in_file = [
         r
         for r in rows
@@ -584,11 +715,24 @@ def _resolve(
         and r.reference not in file_refs
     ]
     found = len(in_file) + len(in_db)
-    what = f"{instrument}{' ' + date_text.strip() if day else ''} of {row.partner_name}"
+    what = f"{instrument}{' ' + date_text.strip() if day else ''}"
     if found == 0:
-        return None, f"no {what} ({row.partner_country}) in {row.province}, here or imported"
+        return None, Message(
+            N_("no {instrument} of {partner} ({country}) in {province}, here or imported"),
+            instrument=what,
+            partner=row.partner_name,
+            country=row.partner_country,
+            province=row.province,
+        )
     if found > 1:
-        return None, f"several {what}: add its date, or give the case reference or 'line N'"
+        return None, Message(
+            N_(
+                "several {instrument} of {partner}: add its date, or give the case reference "
+                "or 'line N'"
+            ),
+            instrument=what,
+            partner=row.partner_name,
+        )
     if in_file:
         return _in_file(in_file[0], present), ""
     return _Target(reference=in_db[0].reference), ""
@@ -615,7 +759,7 @@ def import_relationships(
     """Check the whole file, then create the new relationships in one transaction; *progress*
     is told how many were created."""
     engine = engine_in_force(procedure, None, local_date(now))
-    access = access_for([engine.definition], "import", verb="import relationships")
+    access = access_for([engine.definition], "import", verb=Message(N_("import relationships")))
     with recorded_refusals(uow, actor, "import", None, now):
         role = authorize(actor, access)
     digest = hashlib.sha256(data).hexdigest()

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from states import ProcedureDefinition, nfc
+from states.i18n import N_, Joined, Message, Text
 from states.letters import (
     GARUDA_CM,
     KIND_LABELS,
@@ -47,7 +48,7 @@ from states.letters import (
 from states.reference import PROVINCES
 from workflow.authorization import Access, authorize, recorded_refusals
 from workflow.catalog import engine_for_case
-from workflow.errors import InvalidInput, WorkflowError
+from workflow.errors import InvalidInput, WorkflowError, as_message
 from workflow.fields import convert
 from workflow.model import Actor, AuditDraft, AuditRecord, Case
 from workflow.ports import UnitOfWork
@@ -208,8 +209,9 @@ def _unit(book: LetterBook, letter: Letter, case: Case) -> tuple[str, str, str, 
     entry = book.book.provinces.get(case.province)
     if entry is None:
         raise LetterError(
-            f"no letter code for province {case.province}: add it under [provinces] in "
-            f"{Path(book.path).name}"
+            N_("no letter code for province {province}: add it under [provinces] in {file}"),
+            province=case.province,
+            file=Path(book.path).name,
         )
     province_th = PROVINCES.get(case.province, (case.province, ""))[0]
 
@@ -394,11 +396,20 @@ def garuda_image(path: str | None) -> tuple[str, bytes] | None:
     }
     media = types.get(p.suffix.lower())
     if media is None:
-        raise InvalidInput(f"{GARUDA_ENV}: {p.name} is not a PNG, JPEG or SVG file")
+        raise InvalidInput(
+            N_("{variable}: {name} is not a PNG, JPEG or SVG file"),
+            variable=GARUDA_ENV,
+            name=p.name,
+        )
     try:
         return media, p.read_bytes()
     except OSError as exc:
-        raise InvalidInput(f"{GARUDA_ENV}: cannot read {p}: {exc.strerror}") from None
+        raise InvalidInput(
+            N_("{variable}: cannot read {path}: {reason}"),
+            variable=GARUDA_ENV,
+            path=p,
+            reason=exc.strerror,
+        ) from None
 
 
 def _e(text: str) -> str:
@@ -557,7 +568,11 @@ class Drafted:
 def _book(case: Case) -> LetterBook:
     book = letters_of(case.procedure, case.version)
     if book is None:
-        raise LetterError(f"{case.procedure} v{case.version} declares no letters")
+        raise LetterError(
+            N_("{procedure} v{version} declares no letters"),
+            procedure=case.procedure,
+            version=case.version,
+        )
     return book
 
 
@@ -566,27 +581,43 @@ def _letter(book: LetterBook, trigger: str, letter_id: str | None) -> Letter:
     if letter_id is not None:
         found = book.letter(letter_id)
         if found is None or found.spec.trigger != trigger:
-            known = ", ".join(x.spec.id for x in letters) or "none"
-            raise LetterError(f"'{trigger}' sends no letter '{letter_id}' (it sends: {known})")
+            known = ", ".join(x.spec.id for x in letters) or Text(N_("none"))
+            raise LetterError(
+                N_("'{trigger}' sends no letter '{letter}' (it sends: {known})"),
+                trigger=trigger,
+                letter=letter_id,
+                known=known,
+            )
         return found
     if not letters:
         with_letters = sorted({x.spec.trigger for x in book.letters})
         raise LetterError(
-            f"'{trigger}' sends no letter; steps with letters: {', '.join(with_letters)}"
+            N_("'{trigger}' sends no letter; steps with letters: {steps}"),
+            trigger=trigger,
+            steps=", ".join(with_letters),
         )
     if len(letters) > 1:
         raise LetterError(
-            f"'{trigger}' sends several letters: name one with --letter "
-            f"({', '.join(x.spec.id for x in letters)})"
+            N_("'{trigger}' sends several letters: name one with --letter ({letters})"),
+            trigger=trigger,
+            letters=", ".join(x.spec.id for x in letters),
         )
     return letters[0]
 
 
 def _check_codes(urgency: str, secrecy: str) -> None:
     if urgency not in URGENCY:
-        raise InvalidInput(f"urgency '{urgency}' is not one of {', '.join(URGENCY)}")
+        raise InvalidInput(
+            N_("urgency '{value}' is not one of {choices}"),
+            value=urgency,
+            choices=", ".join(URGENCY),
+        )
     if secrecy not in SECRECY:
-        raise InvalidInput(f"secrecy '{secrecy}' is not one of {', '.join(SECRECY)}")
+        raise InvalidInput(
+            N_("secrecy '{value}' is not one of {choices}"),
+            value=secrecy,
+            choices=", ".join(SECRECY),
+        )
 
 
 def _step_fields(
@@ -599,15 +630,22 @@ def _step_fields(
     values: dict[str, Any] = {}
     for name, raw in given.items():
         if name not in accepted:
-            allowed = ", ".join(sorted(accepted)) or "none"
-            problems.append(f"{name}: not a field of '{trigger}' (accepts: {allowed})")
+            allowed = ", ".join(sorted(accepted)) or Text(N_("none"))
+            problems.append(
+                Message(
+                    N_("{field}: not a field of '{trigger}' (accepts: {allowed})"),
+                    field=name,
+                    trigger=trigger,
+                    allowed=allowed,
+                )
+            )
             continue
         try:
             values[name] = convert(definition.field(name), raw)
         except ValueError as exc:
-            problems.append(f"{name}: {exc}")
+            problems.append(Message("{field}: {reason}", field=name, reason=as_message(exc)))
     if problems:
-        raise InvalidInput("; ".join(problems))
+        raise InvalidInput("{problems}", problems=Joined(problems))
     return values
 
 
@@ -734,10 +772,16 @@ def issue_letter(
         letter = _letter(book, trigger, letter_id)
         given = _step_fields(definition, trigger, fields or {})
         if trigger not in engine.allowed_triggers(case.state):
-            allowed = ", ".join(engine.allowed_triggers(case.state)) or "none"
+            allowed = ", ".join(engine.allowed_triggers(case.state)) or Text(N_("none"))
             raise LetterError(
-                f"'{trigger}' cannot be taken from '{case.state}' in case {case.reference}, so "
-                f"its letter is not sent now (steps from here: {allowed})"
+                N_(
+                    "'{trigger}' cannot be taken from '{state}' in case {reference}, so "
+                    "its letter is not sent now (steps from here: {allowed})"
+                ),
+                trigger=trigger,
+                state=case.state,
+                reference=case.reference,
+                allowed=allowed,
             )
     spec = letter.spec
     access = Access(
@@ -745,7 +789,7 @@ def issue_letter(
         spec.issue_roles,
         frozenset(r for r in spec.issue_roles if definition.role(r).scoped),
         case.province,
-        verb=f"issue the letter '{spec.id}'",
+        verb=Message(N_("issue the letter '{letter}'"), letter=spec.id),
     )
     with recorded_refusals(uow, actor, ISSUE_ACTION, case.reference, now), uow:
         role = authorize(actor, access)

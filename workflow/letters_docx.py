@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from states.i18n import N_
 from states.letters import SECRECY, URGENCY
 from workflow.errors import InvalidInput
 from workflow.letters import BLANK, LetterContent, enclosure_lines
@@ -98,7 +99,7 @@ def letter_docx(content: LetterContent, emblem: tuple[str, bytes] | None = None)
         from docx.shared import Cm
     except ImportError:
         raise InvalidInput(
-            "a .docx needs python-docx: pip install 'sistercity[letters]'"
+            N_("a .docx needs python-docx: pip install 'sistercity[letters]'")
         ) from None
     c = content
     doc = Document()

@@ -17,10 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from states import ProcedureDefinition
+from states.i18n import N_, Joined, Message
 from workflow.authorization import access_for, authorize, recorded_refusals
 from workflow.catalog import engine_for, engine_for_case
 from workflow.engine import ProcedureEngine
-from workflow.errors import InvalidInput
+from workflow.errors import InvalidInput, as_message
 from workflow.model import Actor, AuditDraft, Case
 from workflow.ports import UnitOfWork
 from workflow.services import append_event, find_case
@@ -55,21 +56,41 @@ def plan_migration(
     """Where *case* would go under *target*, or a refusal naming what has no counterpart."""
     new = target.definition
     if new.procedure != case.procedure:
-        raise InvalidInput(f"case {case.reference} follows {case.procedure}, not {new.procedure}")
+        raise InvalidInput(
+            N_("case {reference} follows {procedure}, not {target}"),
+            reference=case.reference,
+            procedure=case.procedure,
+            target=new.procedure,
+        )
     if new.version == case.version:
-        raise InvalidInput(f"case {case.reference} already follows v{case.version}")
+        raise InvalidInput(
+            N_("case {reference} already follows v{version}"),
+            reference=case.reference,
+            version=case.version,
+        )
     dest = _target(case.state, mapping, new)
     previous = _target(case.previous_state, mapping, new)
     states = ", ".join(s.id for s in new.active_states)
     if dest is None:
         raise InvalidInput(
-            f"case {case.reference}: state '{case.state}' has no counterpart in v{new.version}; "
-            f"name one with --map {case.state}=STATE (states: {states})"
+            N_(
+                "case {reference}: state '{state}' has no counterpart in v{version}; "
+                "name one with --map {state}=STATE (states: {states})"
+            ),
+            reference=case.reference,
+            state=case.state,
+            version=new.version,
+            states=states,
         )
     if case.previous_state is not None and previous is None:
         raise InvalidInput(
-            f"case {case.reference}: the state it would resume to, '{case.previous_state}', has "
-            f"no counterpart in v{new.version}; name one with --map {case.previous_state}=STATE"
+            N_(
+                "case {reference}: the state it would resume to, '{state}', has "
+                "no counterpart in v{version}; name one with --map {state}=STATE"
+            ),
+            reference=case.reference,
+            state=case.previous_state,
+            version=new.version,
         )
     used = {
         s: mapping[s]
@@ -95,10 +116,15 @@ def check_mapping(
     """Every ``OLD=NEW`` names a state of the old version and one of the new version."""
     old = {s.id for s in source.states}
     new = {s.id for s in target.active_states}
-    bad = [f"'{k}' is no state of v{source.version}" for k in mapping if k not in old]
-    bad += [f"'{v}' is no state of v{target.version}" for v in mapping.values() if v not in new]
+    no_state = N_("'{state}' is no state of v{version}")
+    bad = [Message(no_state, state=k, version=source.version) for k in mapping if k not in old]
+    bad += [
+        Message(no_state, state=v, version=target.version)
+        for v in mapping.values()
+        if v not in new
+    ]
     if bad:
-        raise InvalidInput("--map: " + "; ".join(bad))
+        raise InvalidInput("--map: {problems}", problems=Joined(bad))
 
 
 def migrate_cases(
@@ -118,7 +144,11 @@ def migrate_cases(
     mapping = dict(mapping or {})
     target = engine_for(procedure, to_version)
     access = access_for(
-        [target.definition], "migrate", verb=f"migrate cases to {procedure} v{to_version}"
+        [target.definition],
+        "migrate",
+        verb=Message(
+            N_("migrate cases to {procedure} v{version}"), procedure=procedure, version=to_version
+        ),
     )
     subject = references[0] if len(references) == 1 else None
     plans: list[MigrationPlan] = []
@@ -129,7 +159,7 @@ def migrate_cases(
             cases = [find_case(uow, r) for r in references]
         else:
             if from_version is None:
-                raise InvalidInput("name the cases, or --all with --from-version")
+                raise InvalidInput(N_("name the cases, or --all with --from-version"))
             cases = [
                 c
                 for c in uow.cases.list(state=state)
@@ -137,9 +167,12 @@ def migrate_cases(
             ]
             if not cases:
                 raise InvalidInput(
-                    f"no case of {procedure} v{from_version}"
-                    + (f" in '{state}'" if state else "")
-                    + " to migrate"
+                    N_("no case of {procedure} v{version} in '{state}' to migrate")
+                    if state
+                    else N_("no case of {procedure} v{version} to migrate"),
+                    procedure=procedure,
+                    version=from_version,
+                    state=state,
                 )
         problems: list[str] = []
         for case in cases:
@@ -148,10 +181,10 @@ def migrate_cases(
                 check_mapping(mapping, source, target.definition)
                 plans.append(plan_migration(case, source, target, mapping))
             except InvalidInput as exc:
-                problems.append(str(exc))
+                problems.append(as_message(exc))
         if problems:
-            shown = "; ".join(dict.fromkeys(problems))
-            raise InvalidInput(f"nothing migrated: {shown}")
+            shown = Joined(dict.fromkeys(problems))
+            raise InvalidInput(N_("nothing migrated: {problems}"), problems=shown)
         if dry_run:
             return plans
         done: list[MigrationPlan] = []

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from states import nfc
+from states.i18n import N_, Message
 from workflow.authorization import authorize, national_access, recorded_refusals
 from workflow.followup import check_order, read_document, record_order
 from workflow.model import Actor
@@ -52,7 +53,9 @@ def set_ministry_mechanism(
     order_no, chair = check_order(order_no, order_date, chair, now)
     names = tuple(dict.fromkeys(n for a in agencies if (n := " ".join(nfc(a).split()))))
     document = read_document(order_file) if order_file else None
-    access = national_access("ministry_mechanism", verb="record the ministry's mechanism")
+    access = national_access(
+        "ministry_mechanism", verb=Message(N_("record the ministry's mechanism"))
+    )
     with recorded_refusals(uow, actor, "ministry_mechanism", None, now), uow:
         role = authorize(actor, access)
         uow.lock()

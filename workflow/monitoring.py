@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from states import LoadedDefinition, load_procedure, newest_definitions, nfc
-from states.i18n import N_
+from states.i18n import N_, Message, Text
 from states.reference import PROVINCES
 from workflow.authorization import access_for, authorize, recorded_refusals
 from workflow.catalog import engine_for_case, engine_in_force
@@ -35,7 +35,7 @@ from workflow.model import Actor, AuditRecord, Case, NewCase
 from workflow.partial_dates import PartialDate
 from workflow.ports import UnitOfWork
 from workflow.services import create_case, fire_and_record, get_document
-from workflow.thaidate import fiscal_year_be, fiscal_year_bounds, local_date
+from workflow.thaidate import date_param, fiscal_year_be, fiscal_year_bounds, local_date
 
 PREFIX = "RP"
 EFFECT = "yearly_report"
@@ -69,14 +69,17 @@ def report_procedure(name: str | None = None) -> LoadedDefinition:
     if name is not None:
         if name not in found:
             raise InvalidInput(
-                f"procedure '{name}' is not one of yearly reports ({', '.join(found) or 'none'})"
+                N_("procedure '{procedure}' is not one of yearly reports ({procedures})"),
+                procedure=name,
+                procedures=", ".join(found) or Text(N_("none")),
             )
         return load_procedure(name)
     if len(found) != 1:
         raise InvalidInput(
-            'no procedure declares subject = "yearly_report"'
+            N_('no procedure declares subject = "yearly_report"')
             if not found
-            else f"several procedures are yearly reports ({', '.join(found)}): name one"
+            else N_("several procedures are yearly reports ({procedures}): name one"),
+            procedures=", ".join(found),
         )
     return load_procedure(found[0])
 
@@ -184,7 +187,7 @@ def build_report(
     transaction."""
     parsed = parse_report_reference(case.reference)
     if parsed is None:
-        raise InvalidInput(f"{case.reference} is not a yearly report")
+        raise InvalidInput(N_("{reference} is not a yearly report"), reference=case.reference)
     fy, province = parsed
     definition = engine_for_case(case).definition
     rows = [
@@ -300,17 +303,18 @@ def open_report(
     check_fiscal_year(fiscal_year)
     province = province.strip().upper()
     if province not in PROVINCES:
-        raise InvalidInput(f"unknown province code '{province}' (use TH-xx)")
+        raise InvalidInput(N_("unknown province code '{province}' (use TH-xx)"), province=province)
     today = local_date(now)
     if fiscal_year > fiscal_year_be(today):
         raise InvalidInput(
-            f"fiscal year {fiscal_year} has not begun (it starts "
-            f"{fiscal_year_bounds(fiscal_year)[0].isoformat()})"
+            N_("fiscal year {fy} has not begun (it starts {start})"),
+            fy=fiscal_year,
+            start=date_param(fiscal_year_bounds(fiscal_year)[0]),
         )
     loaded = report_procedure(procedure)
     engine = engine_in_force(loaded.definition.procedure, None, today)
     definition = engine.definition
-    access = access_for([definition], "open", province, verb="open a yearly report")
+    access = access_for([definition], "open", province, verb=Message(N_("open a yearly report")))
     reference = report_reference(fiscal_year, province)
     with recorded_refusals(uow, actor, "open", province, now):
         role = authorize(actor, access)
@@ -318,7 +322,9 @@ def open_report(
             uow.lock()
             if uow.cases.get(reference) is not None:
                 raise InvalidInput(
-                    f"{reference} already exists: the province's report for FY {fiscal_year}"
+                    N_("{reference} already exists: the province's report for FY {fy}"),
+                    reference=reference,
+                    fy=fiscal_year,
                 )
             new = NewCase(province, "", "", "", "", "")
             case = create_case(

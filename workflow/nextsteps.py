@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from states import RETURN, ProcedureDefinition, StateSpec, TransitionSpec
+from states.i18n import Message
 from workflow.authorization import Access, authorize
 from workflow.catalog import engine_for_case
 from workflow.engine import ProcedureEngine
@@ -260,5 +261,7 @@ def _failing(
         return ()
     ctx = GuardContext(definition, case, who, {}, now)
     return tuple(
-        f"{name}: {reason}" for name in spec.guards if (reason := GUARDS[name](ctx)) is not None
+        Message("{guard}: {reason}", guard=name, reason=reason)
+        for name in spec.guards
+        if (reason := GUARDS[name](ctx)) is not None
     )

@@ -27,7 +27,7 @@ from dataclasses import replace
 from typing import Any
 
 from states import load_all, nfc
-from states.i18n import N_
+from states.i18n import N_, Message, Text
 from states.reference import PROVINCES
 from workflow.authorization import authorize, national_access, recorded_refusals
 from workflow.errors import (
@@ -133,13 +133,21 @@ def _vouched(connected: Connected, as_officer: str | None) -> Actor:
     actor = connected.officer
     if actor is None:
         raise IdentityError(
-            f"PostgreSQL login '{connected.login}' is not linked to an officer; an admin can "
-            f"run 'sistercity officer update ID --pg-login {connected.login}'"
+            N_(
+                "PostgreSQL login '{login}' is not linked to an officer; an admin can "
+                "run 'sistercity officer update ID --pg-login {login}'"
+            ),
+            login=connected.login,
         )
     if as_officer and as_officer != actor.id:
         raise IdentityError(
-            f"--as {as_officer} is refused: you are connected to PostgreSQL as "
-            f"'{connected.login}', officer '{actor.id}', and the server acts only as them"
+            N_(
+                "--as {officer} is refused: you are connected to PostgreSQL as "
+                "'{login}', officer '{actor}', and the server acts only as them"
+            ),
+            officer=as_officer,
+            login=connected.login,
+            actor=actor.id,
         )
     return actor
 
@@ -147,20 +155,27 @@ def _vouched(connected: Connected, as_officer: str | None) -> Actor:
 def _check_training(uow: UnitOfWork) -> None:
     if uow.setting("training") != "1":
         raise IdentityError(
-            "--as/SISTERCITY_OFFICER is refused: this database was not initialised with "
-            "'sistercity init --training'"
+            N_(
+                "--as/SISTERCITY_OFFICER is refused: this database was not initialised with "
+                "'sistercity init --training'"
+            )
         )
     event = uow.audit.latest_of_kind("settings")
     if event is None:
         raise IdentityError(
-            "--as is refused: this database's settings are not in its audit log yet; run "
-            "'sistercity init' once to record them"
+            N_(
+                "--as is refused: this database's settings are not in its audit log yet; run "
+                "'sistercity init' once to record them"
+            )
         )
     if event.fields.get("training") is not True:
         raise IdentityError(
-            f"--as is refused: the settings row says training but its audit record "
-            f"#{event.seq} does not (the row was changed outside the product; run "
-            "'sistercity audit verify')"
+            N_(
+                "--as is refused: the settings row says training but its audit record "
+                "#{seq} does not (the row was changed outside the product; run "
+                "'sistercity audit verify')"
+            ),
+            seq=event.seq,
         )
 
 
@@ -176,36 +191,54 @@ def check_officer_row(uow: UnitOfWork, actor: Actor) -> None:
         or officer_fields(officer_from_fields(event.fields)) != stored
     ):
         raise IdentityError(
-            f"officer '{actor.id}''s registration differs from its audit record"
-            + (f" #{seq}" if seq is not None else "")
-            + " (changed outside the product); an auditor should run 'sistercity audit verify'"
+            N_(
+                "officer '{officer}''s registration differs from its audit record #{seq} "
+                "(changed outside the product); an auditor should run 'sistercity audit verify'"
+            )
+            if seq is not None
+            else N_(
+                "officer '{officer}''s registration differs from its audit record "
+                "(changed outside the product); an auditor should run 'sistercity audit verify'"
+            ),
+            officer=actor.id,
+            seq=seq,
         )
     newer = uow.audit.of_kind("officer", after=seq)
     later = [e.seq for e in newer if e.fields.get("officer") == actor.id]
     if later:
         raise IdentityError(
-            f"officer '{actor.id}''s registration is older than their audit record #{later[-1]}; "
-            "an auditor should run 'sistercity audit verify'"
+            N_(
+                "officer '{officer}''s registration is older than their audit record #{seq}; "
+                "an auditor should run 'sistercity audit verify'"
+            ),
+            officer=actor.id,
+            seq=later[-1],
         )
 
 
 # ---------------------------------------------------------------------- the lifecycle
 def _check_registration(officer: Actor) -> Actor:
     if not _OFFICER_ID.match(officer.id):
-        raise InvalidInput(f"officer id '{officer.id}': use 2-64 of a-z 0-9 . _ -")
+        raise InvalidInput(
+            N_("officer id '{officer}': use 2-64 of a-z 0-9 . _ -"), officer=officer.id
+        )
     name = nfc(officer.name).strip()
     if not name:
-        raise InvalidInput("the officer's --name is empty")
-    check_length("the officer's name", name, MAX_NAME)
+        raise InvalidInput(N_("the officer's --name is empty"))
+    check_length(Text(N_("the officer's name")), name, MAX_NAME)
     roles = officer_roles()
     bad = sorted(officer.roles - set(roles))
     if bad or not officer.roles:
         raise InvalidInput(
-            f"unknown role {', '.join(bad) or '(none given)'}; roles: {', '.join(sorted(roles))}"
+            N_("unknown role {bad}; roles: {roles}"),
+            bad=", ".join(bad) or Text(N_("(none given)")),
+            roles=", ".join(sorted(roles)),
         )
     scoped = [r for r in officer.roles if roles[r]]
     if officer.province is not None and officer.province not in PROVINCES:
-        raise InvalidInput(f"unknown province code '{officer.province}' (use TH-xx)")
+        raise InvalidInput(
+            N_("unknown province code '{province}' (use TH-xx)"), province=officer.province
+        )
     if scoped and officer.province is None:
         raise UsageProblem(
             N_("role {roles} needs --province TH-xx"), roles=", ".join(sorted(scoped))
@@ -227,13 +260,17 @@ def _login_free(uow: UnitOfWork, officer: Actor, current: Actor | None) -> None:
         holder = uow.officers.by_os_user(officer.os_user)
         if holder is not None:
             raise InvalidInput(
-                f"OS login '{officer.os_user}' is already registered (to {holder.id})"
+                N_("OS login '{login}' is already registered (to {officer})"),
+                login=officer.os_user,
+                officer=holder.id,
             )
     if officer.pg_login and officer.pg_login != (current.pg_login if current else None):
         holder = uow.officers.by_pg_login(officer.pg_login)
         if holder is not None:
             raise InvalidInput(
-                f"PostgreSQL login '{officer.pg_login}' is already linked (to {holder.id})"
+                N_("PostgreSQL login '{login}' is already linked (to {officer})"),
+                login=officer.pg_login,
+                officer=holder.id,
             )
 
 
@@ -261,19 +298,22 @@ def _record(
 def add_officer(uow: UnitOfWork, officer: Actor, by: Actor | None, now: dt.datetime) -> Actor:
     """Register an officer. Once an officer who manages officers exists, only they may."""
     officer = _check_registration(replace(officer, retired=False))
-    access = national_access("officers", verb="register officers")
+    access = national_access("officers", verb=Message(N_("register officers")))
     role: str | None = None
     with recorded_refusals(uow, by, "add_officer", officer.id, now), uow:
         uow.lock()
         if uow.officers.get(officer.id) is not None:
-            raise InvalidInput(f"officer '{officer.id}' already exists")
+            raise InvalidInput(N_("officer '{officer}' already exists"), officer=officer.id)
         _login_free(uow, officer, None)
         managers = [a for a in uow.officers.list() if a.roles & set(access.roles)]
         if managers:  # the very first manager registers without one
             if by is None:
                 raise PermissionDenied(
-                    f"only an officer with role {' or '.join(access.roles)} may register "
-                    "officers, and none is registered for you"
+                    N_(
+                        "only an officer with role {roles} may register officers, and none is "
+                        "registered for you"
+                    ),
+                    roles=" or ".join(access.roles),
                 )
             role = authorize(by, access)
         # Before any manager exists, registration is the bootstrap's, whoever runs it.
@@ -301,7 +341,7 @@ def update_officer(
 ) -> Actor:
     """Change an officer's name, roles, province, OS or PostgreSQL login or deputy flag: one
     audit event."""
-    access = national_access("officers", verb="update officers")
+    access = national_access("officers", verb=Message(N_("update officers")))
     with recorded_refusals(uow, by, "update_officer", officer_id, now), uow:
         role = authorize(by, access)
         uow.lock()
@@ -309,7 +349,9 @@ def update_officer(
         if current is None:
             raise UnknownOfficer(N_("no officer '{officer}'"), officer=officer_id)
         if current.retired:
-            raise InvalidInput(f"officer '{officer_id}' is retired; register a new officer")
+            raise InvalidInput(
+                N_("officer '{officer}' is retired; register a new officer"), officer=officer_id
+            )
         check_officer_row(uow, current)
         changed = replace(
             current,
@@ -322,7 +364,7 @@ def update_officer(
         )
         changed = _check_registration(changed)
         if changed == current:
-            raise InvalidInput(f"officer '{officer_id}': nothing to change")
+            raise InvalidInput(N_("officer '{officer}': nothing to change"), officer=officer_id)
         _login_free(uow, changed, current)
         seq = _record(uow, "update_officer", changed, by, role, now)
         uow.officers.update(changed, seq)
@@ -332,7 +374,7 @@ def update_officer(
 
 def retire_officer(uow: UnitOfWork, officer_id: str, by: Actor, now: dt.datetime) -> Actor:
     """Retire an officer: they can take no step from now on; history keeps their name."""
-    access = national_access("officers", verb="retire officers")
+    access = national_access("officers", verb=Message(N_("retire officers")))
     with recorded_refusals(uow, by, "retire_officer", officer_id, now), uow:
         role = authorize(by, access)
         uow.lock()
@@ -340,9 +382,9 @@ def retire_officer(uow: UnitOfWork, officer_id: str, by: Actor, now: dt.datetime
         if current is None:
             raise UnknownOfficer(N_("no officer '{officer}'"), officer=officer_id)
         if current.retired:
-            raise InvalidInput(f"officer '{officer_id}' is already retired")
+            raise InvalidInput(N_("officer '{officer}' is already retired"), officer=officer_id)
         if current.id == by.id:
-            raise InvalidInput("an officer cannot retire themselves")
+            raise InvalidInput(N_("an officer cannot retire themselves"))
         check_officer_row(uow, current)
         # The logins are released: a retired officer's login identifies nobody, and the OS
         # login can be given to a successor.

@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from states.i18n import N_
 from workflow.errors import InvalidInput
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -22,7 +23,7 @@ def html_to_pdf(html: str, timeout: int = 120) -> bytes:
     browser = chromium()
     if browser is None:
         raise InvalidInput(
-            "PDF needs headless Chromium (apt-get install chromium); use --format html"
+            N_("PDF needs headless Chromium (apt-get install chromium); use --format html")
         )
     with tempfile.TemporaryDirectory() as folder:
         page = Path(folder) / "report.html"
@@ -36,8 +37,8 @@ def html_to_pdf(html: str, timeout: int = 120) -> bytes:
             )  # fmt: skip
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
             raise InvalidInput(
-                f"Chromium could not print the report ({type(exc).__name__})"
+                N_("Chromium could not print the report ({reason})"), reason=type(exc).__name__
             ) from None
         if not pdf.is_file() or not pdf.read_bytes().startswith(b"%PDF"):
-            raise InvalidInput("Chromium printed no PDF")
+            raise InvalidInput(N_("Chromium printed no PDF"))
         return pdf.read_bytes()

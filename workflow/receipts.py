@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from states.i18n import N_
 from workflow.errors import InvalidInput
 from workflow.model import AuditRecord
 
@@ -67,7 +68,10 @@ def parse_receipt(text: str) -> Receipt:
     found = _LINE.search(stripped)
     if found is None:
         raise ReceiptUnreadable(
-            "not a receipt: expected the 'receipt: log … hash …' line a step printed, or its JSON"
+            N_(
+                "not a receipt: expected the 'receipt: log … hash …' line a step printed, "
+                "or its JSON"
+            )
         )
     return Receipt(
         found["log"],
@@ -82,22 +86,22 @@ def _from_json(text: str) -> Receipt:
     try:
         data: Any = json.loads(text)
     except (ValueError, RecursionError):
-        raise ReceiptUnreadable("not a receipt: the JSON cannot be read") from None
+        raise ReceiptUnreadable(N_("not a receipt: the JSON cannot be read")) from None
     if isinstance(data, list) and len(data) == 1:
         data = data[0]
     if isinstance(data, dict) and isinstance(data.get("receipt"), dict):
         data = data["receipt"]
     if not isinstance(data, dict) or data.get("type") != RECEIPT_TYPE:
         raise ReceiptUnreadable(
-            "not a receipt: give one receipt object (a step's --json holds it under 'receipt')"
+            N_("not a receipt: give one receipt object (a step's --json holds it under 'receipt')")
         )
     seq, digest, log = data.get("seq"), data.get("hash"), data.get("log")
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
-        raise ReceiptUnreadable("not a receipt: its 'seq' is not a positive integer")
+        raise ReceiptUnreadable(N_("not a receipt: its 'seq' is not a positive integer"))
     if not isinstance(digest, str) or not _HEX64.match(digest):
-        raise ReceiptUnreadable("not a receipt: its 'hash' is not a SHA-256")
+        raise ReceiptUnreadable(N_("not a receipt: its 'hash' is not a SHA-256"))
     if not isinstance(log, str) or not log:
-        raise ReceiptUnreadable("not a receipt: it names no log")
+        raise ReceiptUnreadable(N_("not a receipt: it names no log"))
     case, step = data.get("case"), data.get("step")
     return Receipt(
         log,

@@ -29,6 +29,7 @@ from functools import cache
 from typing import Any
 
 from states import RETURN, load_procedure, newest_definitions
+from states.i18n import N_, Message
 from states.letters import letters_of
 from workflow.model import SYSTEM_ACTOR, Actor, actors_of
 from workflow.officers import INIT_ACTOR, officer_fields, officer_from_fields
@@ -160,7 +161,11 @@ class Replay:
             return []
         if kind == "settings":
             self.settings = dict(fields)
-            return [] if actor == INIT_ACTOR else [f"settings recorded by '{actor}', not init"]
+            return (
+                []
+                if actor == INIT_ACTOR
+                else [Message(N_("settings recorded by '{actor}', not init"), actor=actor)]
+            )
         if kind == "officer":
             return self._officer(actor, role, fields, seq)
         if kind in ("mechanism", "head_export"):
@@ -198,12 +203,24 @@ class Replay:
         for other in step.separate_from:
             earlier = [seen.opener] if other == "open" else seen.actors.get(other, [])
             if actor in earlier:
-                problems.append(f"segregation of duties: '{actor}' also made '{other}'")
+                problems.append(
+                    Message(
+                        N_("segregation of duties: '{actor}' also made '{step}'"),
+                        actor=actor,
+                        step=other,
+                    )
+                )
         missing = [n for n in step.requires if fields.get(n) in _EMPTY]
         if missing:
-            problems.append(f"'{trigger}' lacks required field(s) {', '.join(missing)}")
+            problems.append(
+                Message(
+                    N_("'{trigger}' lacks required field(s) {fields}"),
+                    trigger=trigger,
+                    fields=", ".join(missing),
+                )
+            )
         if step.note_required and not note.strip():
-            problems.append(f"'{trigger}' lacks the note it requires")
+            problems.append(Message(N_("'{trigger}' lacks the note it requires"), trigger=trigger))
         done = seen.actors.setdefault(trigger, [])
         if actor not in done:
             done.append(actor)
@@ -221,14 +238,30 @@ class Replay:
         """A letter's number: taken by a role its letter names, next in its unit's register."""
         letter = _letter_roles(*definition).get(str(fields.get("letter")))
         if letter is None:
-            return [f"no letter '{fields.get('letter')}' in {definition[0]} v{definition[1]}"]
+            return [
+                Message(
+                    N_("no letter '{letter}' in {procedure} v{version}"),
+                    letter=fields.get("letter"),
+                    procedure=definition[0],
+                    version=definition[1],
+                )
+            ]
         problems = self._may(actor, role, *letter, province, "issue_letter")
         key = (str(fields.get("unit")), fields.get("year"))
         number = fields.get("number")
         expected = self.letter_numbers.get(key, 0) + 1
         if number != expected:
             problems.append(
-                f"letter number {key[0]}/{number} of {key[1]}: the register's next was {expected}"
+                Message(
+                    N_(
+                        "letter number {unit}/{number} of {year}: the register's next was "
+                        "{expected}"
+                    ),
+                    unit=key[0],
+                    number=number,
+                    year=key[1],
+                    expected=expected,
+                )
             )
         if isinstance(number, int):
             self.letter_numbers[key] = max(number, expected - 1)
@@ -249,15 +282,24 @@ class Replay:
     ) -> list[str]:
         officer = self.officers.get(actor)
         if officer is None:
-            return [f"'{actor}' was not a registered officer"]
+            return [Message(N_("'{actor}' was not a registered officer"), actor=actor)]
         if officer.retired:
-            return [f"'{actor}' was retired"]
+            return [Message(N_("'{actor}' was retired"), actor=actor)]
         if role is None or role not in officer.roles:
-            return [f"'{actor}' did not hold the role '{role}'"]
+            return [
+                Message(N_("'{actor}' did not hold the role '{role}'"), actor=actor, role=role)
+            ]
         if role not in roles:
-            return [f"role '{role}' may not '{what}'"]
+            return [Message(N_("role '{role}' may not '{action}'"), role=role, action=what)]
         if role in scoped and officer.province != province:
-            return [f"'{actor}' ({officer.province}) acted outside their province ({province})"]
+            return [
+                Message(
+                    N_("'{actor}' ({own}) acted outside their province ({province})"),
+                    actor=actor,
+                    own=officer.province,
+                    province=province,
+                )
+            ]
         return []
 
     def _officer(
@@ -284,23 +326,41 @@ class Replay:
         for officer_id in sorted(set(rows) | set(self.officers)):
             expected = self.officers.get(officer_id)
             if officer_id not in rows:
-                problems.append(f"officer '{officer_id}' has events but no row")
+                problems.append(
+                    Message(N_("officer '{officer}' has events but no row"), officer=officer_id)
+                )
                 continue
             stored, seq = rows[officer_id]
             if expected is None:
-                problems.append(f"officer '{officer_id}' has a row but no registration event")
+                problems.append(
+                    Message(
+                        N_("officer '{officer}' has a row but no registration event"),
+                        officer=officer_id,
+                    )
+                )
                 continue
             want, have = officer_fields(expected), officer_fields(stored)
             differ = [k for k in {**want, **have} if want.get(k) != have.get(k)]
             if differ:
                 problems.append(
-                    f"officer '{officer_id}': {', '.join(differ)} differ from event "
-                    f"#{self.officer_seq[officer_id]}"
+                    Message(
+                        N_("officer '{officer}': {fields} differ from event #{seq}"),
+                        officer=officer_id,
+                        fields=", ".join(differ),
+                        seq=self.officer_seq[officer_id],
+                    )
                 )
             elif seq is not None and seq != self.officer_seq[officer_id]:
                 problems.append(
-                    f"officer '{officer_id}': the row names event #{seq}, the latest is "
-                    f"#{self.officer_seq[officer_id]}"
+                    Message(
+                        N_(
+                            "officer '{officer}': the row names event #{seq}, the latest is "
+                            "#{latest}"
+                        ),
+                        officer=officer_id,
+                        seq=seq,
+                        latest=self.officer_seq[officer_id],
+                    )
                 )
         return problems
 
@@ -308,13 +368,18 @@ class Replay:
         """The settings rows against the latest ``settings`` event (none: older databases)."""
         if self.settings is None:
             return []
-        problems = []
+        problems: list[str] = []
         if self.settings.get("log_id") != log_id:
-            problems.append(f"log id {log_id} differs from its settings event")
+            problems.append(
+                Message(N_("log id {log} differs from its settings event"), log=log_id)
+            )
         if self.settings.get("training") is not (training == "1"):
             problems.append(
-                f"training is '{training}' but the settings event says "
-                f"{self.settings.get('training')}"
+                Message(
+                    N_("training is '{training}' but the settings event says {recorded}"),
+                    training=training,
+                    recorded=self.settings.get("training"),
+                )
             )
         return problems
 
@@ -334,4 +399,12 @@ class Replay:
         }
         if {k: sorted(actors_of(v)) for k, v in stored.items()} != expected:
             differ.append("trigger_actors")
-        return [f"case {reference}: {', '.join(differ)} differ from its records"] if differ else []
+        if not differ:
+            return []
+        return [
+            Message(
+                N_("case {reference}: {fields} differ from its records"),
+                reference=reference,
+                fields=", ".join(differ),
+            )
+        ]

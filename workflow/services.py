@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 from states import DEFAULT_PROCEDURE, ProcedureDefinition, nfc
-from states.i18n import N_
+from states.i18n import N_, Joined, Message, Text
 from states.reference import COUNTRIES, PROVINCES
 from workflow.authorization import (
     access_for as access_for,
@@ -117,41 +117,75 @@ def append_event(
 def validate_new_case(new: NewCase, definition: ProcedureDefinition) -> NewCase:
     """NFC-normalise and check the descriptive fields of a proposal, and its Thai party where
     the procedure has one (e.g. a municipality inside the province)."""
-    problems = []
+    problems: list[str] = []
     if new.province not in PROVINCES:
-        problems.append(f"province '{new.province}' is not an ISO 3166-2:TH code")
+        problems.append(
+            Message(
+                N_("province '{province}' is not an ISO 3166-2:TH code"), province=new.province
+            )
+        )
     if new.partner_country.upper() not in COUNTRIES:
-        problems.append(f"country '{new.partner_country}' is not an ISO 3166-1 alpha-2 code")
+        problems.append(
+            Message(
+                N_("country '{country}' is not an ISO 3166-1 alpha-2 code"),
+                country=new.partner_country,
+            )
+        )
     if new.instrument not in INSTRUMENTS:
-        problems.append(f"instrument '{new.instrument}' is not one of {', '.join(INSTRUMENTS)}")
+        problems.append(
+            Message(
+                N_("instrument '{value}' is not one of {choices}"),
+                value=new.instrument,
+                choices=", ".join(INSTRUMENTS),
+            )
+        )
     if new.label not in LABELS:
-        problems.append(f"label '{new.label}' is not one of {', '.join(LABELS)}")
-    name = check_length("the partner's name", nfc(new.partner_name).strip(), MAX_NAME)
-    level = check_length("the partner's level", nfc(new.partner_level).strip(), MAX_NAME)
+        problems.append(
+            Message(
+                N_("label '{value}' is not one of {choices}"),
+                value=new.label,
+                choices=", ".join(LABELS),
+            )
+        )
+    name = check_length(Text(N_("the partner's name")), nfc(new.partner_name).strip(), MAX_NAME)
+    level = check_length(Text(N_("the partner's level")), nfc(new.partner_level).strip(), MAX_NAME)
     if not name:
-        problems.append("partner name is empty")
+        problems.append(Message(N_("partner name is empty")))
     if not level:
-        problems.append("partner level is empty")
+        problems.append(Message(N_("partner level is empty")))
     party_level = new.thai_party_level
     party_name = (
-        check_length("the Thai party's name", nfc(new.thai_party_name or "").strip(), MAX_NAME)
+        check_length(
+            Text(N_("the Thai party's name")), nfc(new.thai_party_name or "").strip(), MAX_NAME
+        )
         or None
     )
     if definition.thai_party is None:
         if party_level or party_name:
             problems.append(
-                f"procedure {definition.procedure} has no Thai party other than the province"
+                Message(
+                    N_("procedure {procedure} has no Thai party other than the province"),
+                    procedure=definition.procedure,
+                )
             )
     else:
         levels = ", ".join(lv.id for lv in definition.thai_party.levels)
         if not party_level:
-            problems.append(f"the Thai party's level is missing (one of {levels})")
+            problems.append(
+                Message(N_("the Thai party's level is missing (one of {levels})"), levels=levels)
+            )
         elif definition.thai_party.level(party_level) is None:
-            problems.append(f"Thai party level '{party_level}' is not one of {levels}")
+            problems.append(
+                Message(
+                    N_("Thai party level '{level}' is not one of {levels}"),
+                    level=party_level,
+                    levels=levels,
+                )
+            )
         if not party_name:
-            problems.append("the Thai party's name is missing")
+            problems.append(Message(N_("the Thai party's name is missing")))
     if problems:
-        raise InvalidInput("; ".join(problems))
+        raise InvalidInput("{problems}", problems=Joined(problems))
     return NewCase(
         new.province,
         name,
@@ -190,8 +224,8 @@ def open_case_recorded(
     engine = engine_in_force(procedure, version, local_date(now))
     definition = engine.definition
     new = validate_new_case(new, definition)
-    note = check_length("the note", nfc(note), MAX_NOTE)
-    access = access_for([definition], "open", new.province, verb="open a case")
+    note = check_length(Text(N_("the note")), nfc(note), MAX_NOTE)
+    access = access_for([definition], "open", new.province, verb=Message(N_("open a case")))
     with recorded_refusals(uow, actor, "open", new.province, now):
         role = authorize(actor, access)
         with uow:
@@ -415,9 +449,10 @@ def advance_cases(
     twice = sorted({r for r in wanted if wanted.count(r) > 1})
     if not wanted or twice:
         raise InvalidInput(
-            "a batch names each case once: {cases} given twice".format(cases=", ".join(twice))
+            N_("a batch names each case once: {cases} given twice")
             if twice
-            else "a batch names at least one case"
+            else N_("a batch names at least one case"),
+            cases=", ".join(twice),
         )
     note = nfc(note)
     failures: list[tuple[str, WorkflowError]] = []
@@ -467,7 +502,9 @@ def get_document(uow: UnitOfWork, sha256: str) -> bytes:
             sha=digest[:12],
         )
     if hashlib.sha256(content).hexdigest() != digest:
-        raise DocumentCorrupted(f"the stored document {digest[:12]}… does not match its hash")
+        raise DocumentCorrupted(
+            N_("the stored document {sha}… does not match its hash"), sha=digest[:12]
+        )
     return content
 
 
@@ -515,5 +552,7 @@ def read_scope(actor: Actor) -> str | None:
     if any(role in roles and not roles[role] for role in actor.roles):
         return None
     if actor.province is None:
-        raise PermissionDenied(f"officer '{actor.id}' has a provincial role but no province")
+        raise PermissionDenied(
+            N_("officer '{officer}' has a provincial role but no province"), officer=actor.id
+        )
     return actor.province

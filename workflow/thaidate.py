@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from states.i18n import Bilingual
+
 BANGKOK = ZoneInfo("Asia/Bangkok")
 BE_OFFSET = 543
 
@@ -49,6 +51,11 @@ def format_date(day: dt.date, lang: str = "en") -> str:
     if lang == "th":
         return f"{day.day} {THAI_MONTHS_SHORT[day.month - 1]} {to_buddhist_era(day.year)}"
     return day.isoformat()
+
+
+def date_param(day: dt.date) -> Bilingual:
+    """A date filling a message: ISO in English, B.E. in Thai (``format_date``)."""
+    return Bilingual(day.isoformat(), format_date(day, "th"))
 
 
 def format_long_date(day: dt.date) -> str:
