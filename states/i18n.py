@@ -31,9 +31,27 @@ DEFAULT_LANG: Lang = "en"
 
 
 class Text(str):
-    """A parameter value that is itself a message id: translated with the message it fills."""
+    """A parameter value that is itself a message id: translated with the message it fills, and
+    filled from the same parameters (``Text(N_("the copy of {path}"))`` with ``path=…``)."""
 
     __slots__ = ()
+
+
+class Message(str):
+    """A message to show later, in the language chosen then: the English text (so it compares,
+    logs and serialises as before) that keeps its message id and parameters for ``render``.
+
+    ``Message(N_("record #{seq} is missing"), seq=7)`` is the string ``"record #7 is missing"``.
+    """
+
+    msgid: str
+    params: dict[str, Any]
+
+    def __new__(cls, msgid: str, /, **params: Any) -> Message:
+        self = super().__new__(cls, _fill(msgid, params))
+        self.msgid = msgid
+        self.params = params
+        return self
 
 
 def N_(msgid: str) -> str:  # the conventional name of gettext's no-op marker
@@ -69,12 +87,26 @@ def chosen_lang(lang: str | None = None) -> Lang:
 def _fill(text: str, params: dict[str, Any], lang: str = "en") -> str:
     if not params:
         return text
-    if lang == "th":
-        params = {k: thai(v) if isinstance(v, Text) else v for k, v in params.items()}
+    if any(isinstance(v, Message) for v in params.values()):
+        params = {
+            k: tr(v.msgid, lang, **v.params) if isinstance(v, Message) else v
+            for k, v in params.items()
+        }
+    if any(isinstance(v, Text) for v in params.values()):
+        plain = {k: v for k, v in params.items() if not isinstance(v, Text)}
+        params = {
+            k: _fill(thai(v) if lang == "th" else str(v), plain) if isinstance(v, Text) else v
+            for k, v in params.items()
+        }
     try:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):
         return text
+
+
+def english(msgid: str, /, **params: Any) -> str:
+    """*msgid* in English with its placeholders filled (what ``str()`` of an error says)."""
+    return _fill(msgid, params)
 
 
 def tr(msgid: str, lang: str | None = None, /, **params: Any) -> str:
@@ -89,9 +121,9 @@ def tr(msgid: str, lang: str | None = None, /, **params: Any) -> str:
     return f"{translated} / {english}"
 
 
-def render(error: BaseException, lang: str | None = None) -> str:
-    """An error in *lang*: its message id and parameters when it has them (``workflow.errors``),
-    else its text as raised. Always one line."""
+def render(error: BaseException | str, lang: str | None = None) -> str:
+    """An error (or a ``Message``) in *lang*: its message id and parameters when it has them
+    (``workflow.errors``), else its text as raised. Always one line."""
     msgid = getattr(error, "msgid", None)
     params = getattr(error, "params", None)
     if isinstance(msgid, str):
