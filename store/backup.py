@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, exc, make_url
 
 from states.i18n import N_, Text, english
-from store.database import database_url
+from store.database import database_url, driver_reason
 from store.verify import VerifyResult, verify_database
 from workflow.errors import WorkflowError
 
@@ -109,8 +109,7 @@ def verify_file(path: Path, what: str, named: Path, origin: Path) -> VerifyResul
     try:
         result = verify_database(engine)
     except exc.DBAPIError as error:
-        detail = str(error.orig or error).strip().splitlines()
-        reason = detail[0] if detail else type(error).__name__
+        reason = driver_reason(error)
         if "no such table" in reason:
             reason = Text(N_("no sistercity tables in it"))
         raise BackupRefused(
