@@ -1860,7 +1860,7 @@ def drawing() -> Iterator[Any]:
     try:
         yield diagrams
     except diagrams.DiagramError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(render(exc)) from None
 
 
 def _draw(picture: Any, fmt: str, output: str | None, force: bool, font: str | None) -> None:

@@ -1072,7 +1072,8 @@ def verify_database(
         try:
             docs.append((str(path), read_checkpoint(path, trusted_key)))
         except CheckpointInvalid as exc:
-            docs.append((str(path), str(exc)))
+            given = exc.args[0] if exc.args else ""
+            docs.append((str(path), given if isinstance(given, Message) else str(exc)))
     conn = engine.connect()
     if conn.dialect.name == "postgresql":
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
