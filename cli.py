@@ -1589,16 +1589,15 @@ def audit_verify(
                     "checkpoint {path}: {verdict} — {detail}",
                     path=c.path,
                     verdict=Text(N_("ok") if c.ok else N_("FAILED")),
-                    detail=render(c.detail),
+                    detail=c.detail,
                 )
             )
         for p in result.problems:
-            where = f"#{p.seq} " if p.seq is not None else ""
-            click.echo(f"  {where}{p.field}: {render(p.detail)}")
+            click.echo("  " + render(p.line()))
         if result.more_problems:
             click.echo("  " + tr("… and {count} more problems", count=result.more_problems))
         for w in result.warnings:
-            click.echo(tr("warning: {warning}", warning=render(w)))
+            click.echo(tr("warning: {warning}", warning=w))
         first = result.first_bad_seq
         click.echo(
             tr(verdict[result.exit_code])

@@ -101,8 +101,11 @@ class Problem:
     checkpoint: bool = False
 
     def line(self) -> str:
+        """``#seq field: detail``; a ``Message``, so its detail can be shown translated."""
         where = f"#{self.seq} " if self.seq is not None else ""
-        return f"{where}{self.field}: {self.detail}"
+        return Message(
+            "{where}{field}: {detail}", where=where, field=self.field, detail=self.detail
+        )
 
 
 @dataclass(frozen=True)
