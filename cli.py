@@ -21,7 +21,17 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TextIO, TypeVar, overl
 
 import click
 
-from states.i18n import DOMAIN, LANG_ENV, LOCALE_DIR, N_, chosen_lang, render, set_lang, tr
+from states.i18n import (
+    DOMAIN,
+    LANG_ENV,
+    LOCALE_DIR,
+    N_,
+    Text,
+    chosen_lang,
+    render,
+    set_lang,
+    tr,
+)
 from store import DEFAULT_DB
 
 if TYPE_CHECKING:
@@ -659,9 +669,24 @@ def init(app: App, training: bool) -> None:
 
     app.creating = True
     result = init_database(app.engine, training=training)
-    what = "created" if result.created else "upgraded" if result.upgraded_from else "up to date"
-    kind = "training" if result.training else "production"
-    click.echo(f"{app.db}: {what} at revision {result.revision} ({kind}, log {result.log_id})")
+    what = (
+        N_("created")
+        if result.created
+        else N_("upgraded")
+        if result.upgraded_from
+        else N_("up to date")
+    )
+    kind = N_("training") if result.training else N_("production")
+    click.echo(
+        tr(
+            "{db}: {what} at revision {revision} ({kind}, log {log})",
+            db=app.db,
+            what=Text(what),
+            revision=result.revision,
+            kind=Text(kind),
+            log=result.log_id,
+        )
+    )
 
 
 @cli.command()
@@ -684,11 +709,26 @@ def demo(demo_db: str, as_json: bool, lang: str) -> None:
         emit_json({"case": case_dict(case), "history": [record_dict(r) for r in history]})
         return
     click.echo(
-        f"Training database {demo_db}: case {case.reference}, {case.province} – "
-        f"{case.partner_name} ({case.partner_country}), now '{case.state}'.\n"
+        tr(
+            "Training database {db}: case {reference}, {province} – {partner} ({country}), "
+            "now '{state}'.",
+            db=demo_db,
+            reference=case.reference,
+            province=case.province,
+            partner=case.partner_name,
+            country=case.partner_country,
+            state=case.state,
+        )
+        + "\n"
     )
     print_history(history, lang)
-    click.echo(f"\nTry: sistercity --db {demo_db} --as somchai case actions {case.reference}")
+    click.echo(
+        "\n"
+        + tr(
+            "Try: {command}",
+            command=f"sistercity --db {demo_db} --as somchai case actions {case.reference}",
+        )
+    )
 
 
 # ---------------------------------------------------------------------- officers
@@ -747,7 +787,7 @@ def officer_add(
     by = _optional_actor(app)
     new = Actor(officer_id, name, frozenset(roles), province, os_user, deputy, pg_login=pg_login)
     services.add_officer(app.uow(), new, by, app.now())
-    click.echo(f"officer {officer_id} added: {', '.join(sorted(roles))}")
+    click.echo(tr("officer {id} added: {roles}", id=officer_id, roles=", ".join(sorted(roles))))
 
 
 def _optional_actor(app: App) -> Actor | None:
@@ -814,9 +854,14 @@ def officer_update(
         clear_pg_login=no_pg_login,
     )
     click.echo(
-        f"officer {changed.id} updated: {', '.join(sorted(changed.roles))}; "
-        f"{changed.province or 'national'}; OS login {changed.os_user or '-'}; "
-        f"PostgreSQL login {changed.pg_login or '-'}"
+        tr(
+            "officer {id} updated: {roles}; {scope}; OS login {login}; PostgreSQL login {pg}",
+            id=changed.id,
+            roles=", ".join(sorted(changed.roles)),
+            scope=changed.province or Text(N_("national")),
+            login=changed.os_user or "-",
+            pg=changed.pg_login or "-",
+        )
     )
 
 
@@ -829,7 +874,7 @@ def officer_retire(app: App, officer_id: str) -> None:
     from workflow.officers import retire_officer
 
     retired = retire_officer(app.uow(), officer_id, app.actor(), app.now())
-    click.echo(f"officer {retired.id} retired")
+    click.echo(tr("officer {id} retired", id=retired.id))
 
 
 @officer.command("list")
@@ -844,8 +889,8 @@ def officer_list(app: App, as_json: bool) -> None:
         emit_json([{**asdict(o), "roles": sorted(o.roles)} for o in officers])
         return
     for o in officers:
-        scope = o.province or "national"
-        retired = "  (retired)" if o.retired else ""
+        scope = o.province or tr("national")
+        retired = "  " + tr("(retired)") if o.retired else ""
         click.echo(
             f"{o.id:16} {', '.join(sorted(o.roles)):28} {scope:8} {o.os_user or '-':12} "
             f"{o.pg_login or '-':12} {o.name}{retired}"
@@ -858,10 +903,22 @@ def officer_list(app: App, as_json: bool) -> None:
 def whoami(app: App) -> None:
     """Show the officer this command acts as."""
     a = app.actor()
-    scope = a.province or "national"
+    scope = a.province or Text(N_("national"))
     vouched = app.db.startswith("postgresql") and a.pg_login and a.pg_login == a.os_user
-    login = f"PostgreSQL login {a.pg_login}" if vouched else f"OS login {a.os_user}"
-    click.echo(f"{a.id} ({', '.join(sorted(a.roles))}; {scope}) as {login}")
+    login = (
+        tr("PostgreSQL login {login}", login=a.pg_login)
+        if vouched
+        else tr("OS login {login}", login=a.os_user)
+    )
+    click.echo(
+        tr(
+            "{id} ({roles}; {scope}) as {login}",
+            id=a.id,
+            roles=", ".join(sorted(a.roles)),
+            scope=scope,
+            login=login,
+        )
+    )
 
 
 # ---------------------------------------------------------------------- cases
@@ -933,7 +990,9 @@ def case_open(
     if as_json:
         emit_json({**case_dict(opened), "receipt": receipt_of(record).as_dict()})
     else:
-        click.echo(f"{opened.reference} opened in '{opened.state}'")
+        click.echo(
+            tr("{reference} opened in '{state}'", reference=opened.reference, state=opened.state)
+        )
         click.echo(receipt_of(record).line())
 
 
@@ -1191,7 +1250,15 @@ def case_advance(
         )
         fields, documents = kept.fields, kept.documents
         for name, file_name, size in kept.too_large:
-            click.echo(f"{name}: {file_name} ({size:,} bytes) recorded by hash only", err=True)
+            click.echo(
+                tr(
+                    "{field}: {file} ({size} bytes) recorded by hash only",
+                    field=name,
+                    file=file_name,
+                    size=f"{size:,}",
+                ),
+                err=True,
+            )
     records = services.advance_cases(
         app.uow(), app.actor(), references, trigger, fields, note, app.now(), documents
     )
@@ -1200,7 +1267,13 @@ def case_advance(
         return
     for record in records:
         click.echo(
-            f"{record.case_reference}: {record.source} → {record.dest} (audit #{record.seq})"
+            tr(
+                "{reference}: {source} → {dest} (audit #{seq})",
+                reference=record.case_reference,
+                source=record.source,
+                dest=record.dest,
+                seq=record.seq,
+            )
         )
         click.echo(receipt_of(record).line())
 
@@ -1261,12 +1334,21 @@ def case_migrate(
     if as_json:
         emit_json([asdict(p) for p in plans])
         return
-    verb = "would move" if dry_run else "moved"
+    verb = N_("would move") if dry_run else N_("moved")
     for p in plans:
-        audit = f" (audit #{p.audit_seq})" if p.audit_seq else ""
+        audit = " " + tr("(audit #{seq})", seq=p.audit_seq) if p.audit_seq else ""
         click.echo(
-            f"{p.reference}: {verb} {p.procedure} v{p.from_version} '{p.source}' → "
-            f"v{p.to_version} '{p.dest}'{audit}"
+            tr(
+                "{reference}: {verb} {procedure} v{version} '{source}' → v{to_version} '{dest}'",
+                reference=p.reference,
+                verb=Text(verb),
+                procedure=p.procedure,
+                version=p.from_version,
+                source=p.source,
+                to_version=p.to_version,
+                dest=p.dest,
+            )
+            + audit
         )
 
 
@@ -1352,7 +1434,7 @@ def document_get(app: App, sha256: str, output: str, force: bool) -> None:
         return
     with open_output(output, force, binary=True) as fh:
         fh.write(content)
-    click.echo(f"wrote {output} ({len(content)} bytes)", err=True)
+    click.echo(tr("wrote {path} ({size} bytes)", path=output, size=f"{len(content):,}"), err=True)
 
 
 # ---------------------------------------------------------------------- procedures
@@ -1380,7 +1462,9 @@ def procedure_list(as_json: bool) -> None:
         )
         return
     for name, versions in available_procedures().items():
-        click.echo(f"{name}: versions {', '.join(str(v) for v in versions)}")
+        click.echo(
+            tr("{name}: versions {versions}", name=name, versions=", ".join(map(str, versions)))
+        )
 
 
 @procedure.command("show")
@@ -1401,11 +1485,17 @@ def procedure_show(name: str, version: int | None, lang: str, as_json: bool) -> 
         return
     d = loaded.definition
     click.echo(
-        f"{d.title.text(lang)} — {d.procedure} v{d.version}, from {d.effective_from}, "
-        f"sha256 {loaded.sha256[:12]}"
+        tr(
+            "{title} — {procedure} v{version}, from {day}, sha256 {sha256}",
+            title=d.title.text(lang),
+            procedure=d.procedure,
+            version=d.version,
+            day=d.effective_from,
+            sha256=loaded.sha256[:12],
+        )
     )
     for line in d.settings.describe():
-        click.echo(f"  setting: {line.text(lang)}")
+        click.echo("  " + tr("setting: {text}", text=line.text(lang)))
     for t in d.active_transitions:
         click.echo(f"  {t.trigger:30} {','.join(t.source)} → {t.dest}   [{', '.join(t.roles)}]")
 
@@ -1423,12 +1513,23 @@ def procedure_check(path: str) -> None:
     d = loaded.definition
     problems = code_problems(d)
     if problems:
-        raise InvalidDefinition(f"{path}: {'; '.join(problems)}")
+        raise InvalidDefinition(
+            N_("{origin}: {problems}"), origin=path, problems="; ".join(problems)
+        )
     book = load_letters(d, path)
-    letters = f"; {len(book.letters)} letters" if book is not None else ""
+    letters = "; " + tr("{count} letters", count=len(book.letters)) if book is not None else ""
     click.echo(
-        f"{path}: ok — {d.procedure} v{d.version}, {len(d.states)} states, "
-        f"{len(d.active_transitions)} transitions, sha256 {loaded.sha256[:12]}{letters}"
+        tr(
+            "{path}: ok — {procedure} v{version}, {states} states, {transitions} transitions, "
+            "sha256 {sha256}",
+            path=path,
+            procedure=d.procedure,
+            version=d.version,
+            states=len(d.states),
+            transitions=len(d.active_transitions),
+            sha256=loaded.sha256[:12],
+        )
+        + letters
     )
 
 
@@ -1472,8 +1573,10 @@ def audit_verify(
 
     if checkpoints and key_file is None:
         raise click.UsageError(
-            "--checkpoint needs --key PUB: a signature checked only against a key named in the "
-            "file itself proves nothing"
+            tr(
+                "--checkpoint needs --key PUB: a signature checked only against a key named in "
+                "the file itself proves nothing"
+            )
         )
     key = load_public_key(key_file) if key_file else None
     with progress_bar(tr("verifying"), as_json) as progress:
@@ -1481,21 +1584,40 @@ def audit_verify(
     if as_json:
         emit_json(result.as_dict())
     else:
-        verdict = {0: "intact", 1: "INTEGRITY FAILURE", 3: "INCONSISTENT WITH A CHECKPOINT"}
+        verdict = {
+            0: N_("intact"),
+            1: N_("INTEGRITY FAILURE"),
+            3: N_("INCONSISTENT WITH A CHECKPOINT"),
+        }
         click.echo(
-            f"audit log {result.log_id}: {result.records} records, {result.cases} cases, "
-            f"head {result.head}"
+            tr(
+                "audit log {log}: {records} records, {cases} cases, head {head}",
+                log=result.log_id,
+                records=result.records,
+                cases=result.cases,
+                head=result.head,
+            )
         )
         for c in result.checkpoints:
-            click.echo(f"checkpoint {c.path}: {'ok' if c.ok else 'FAILED'} — {c.detail}")
+            click.echo(
+                tr(
+                    "checkpoint {path}: {verdict} — {detail}",
+                    path=c.path,
+                    verdict=Text(N_("ok") if c.ok else N_("FAILED")),
+                    detail=c.detail,
+                )
+            )
         for p in result.problems:
-            click.echo(f"  {p.line()}")
+            click.echo("  " + render(p.line()))
         if result.more_problems:
-            click.echo(f"  … and {result.more_problems} more problems")
+            click.echo("  " + tr("… and {count} more problems", count=result.more_problems))
         for w in result.warnings:
-            click.echo(f"warning: {w}")
+            click.echo(tr("warning: {warning}", warning=w))
         first = result.first_bad_seq
-        click.echo(verdict[result.exit_code] + (f" (first bad record #{first})" if first else ""))
+        click.echo(
+            tr(verdict[result.exit_code])
+            + (" " + tr("(first bad record #{seq})", seq=first) if first else "")
+        )
     raise SystemExit(result.exit_code)
 
 
@@ -1533,12 +1655,16 @@ def audit_head(app: App, key_file: str | None, output: str | None, force: bool) 
     if output:
         written = write_export(output, export.document, export.signature, force)
         click.echo(
-            f"wrote {', '.join(str(p) for p in written)} (export is audit #{export.event_seq})"
+            tr(
+                "wrote {paths} (export is audit #{seq})",
+                paths=", ".join(str(p) for p in written),
+                seq=export.event_seq,
+            )
         )
     else:
         click.echo(export.document.canonical().decode("utf-8"))
         if export.signature is not None:
-            click.echo(f"signature {base64.b64encode(export.signature).decode('ascii')}")
+            click.echo("signature " + base64.b64encode(export.signature).decode("ascii"))
 
 
 @audit.group("receipt")
@@ -1578,8 +1704,10 @@ def audit_receipt_check(
 
     if head_file and key_file is None:
         raise click.UsageError(
-            "--head needs --key PUB: a signature checked only against a key named in the "
-            "file itself proves nothing"
+            tr(
+                "--head needs --key PUB: a signature checked only against a key named in the "
+                "file itself proves nothing"
+            )
         )
     if receipt == "-":
         text = sys.stdin.read()
@@ -1588,7 +1716,9 @@ def audit_receipt_check(
             with open(receipt, encoding="utf-8") as fh:
                 text = fh.read()
         except (OSError, UnicodeDecodeError) as exc:
-            raise click.BadParameter(f"cannot read {receipt}: {exc}") from None
+            raise click.BadParameter(
+                tr("cannot read {path}: {reason}", path=receipt, reason=exc)
+            ) from None
     else:
         text = receipt
     key = None
@@ -1605,9 +1735,14 @@ def audit_receipt_check(
         emit_json(result.as_dict())
     else:
         for line in result.findings:
-            click.echo(line)
-        verdict = {0: "receipt holds", 1: "TAMPERED", 2: "NOT CHECKED", 3: "LOG REWRITTEN"}
-        click.echo(verdict[result.exit_code])
+            click.echo(render(line))
+        verdict = {
+            0: N_("receipt holds"),
+            1: N_("TAMPERED"),
+            2: N_("NOT CHECKED"),
+            3: N_("LOG REWRITTEN"),
+        }
+        click.echo(tr(verdict[result.exit_code]))
     raise SystemExit(result.exit_code)
 
 
@@ -1626,7 +1761,15 @@ def audit_keygen(prefix: str) -> None:
     from store.checkpoint import generate_keypair
 
     private, public, fp = generate_keypair(prefix)
-    click.echo(f"private key {private} (keep it secret), public key {public}, fingerprint {fp}")
+    click.echo(
+        tr(
+            "private key {private} (keep it secret), public key {public}, fingerprint "
+            "{fingerprint}",
+            private=private,
+            public=public,
+            fingerprint=fp,
+        )
+    )
 
 
 @audit.command("log")
@@ -1691,7 +1834,7 @@ def audit_export(app: App, fmt: str, output: str | None, force: bool) -> None:
         return
     with open_output(output, force) as out, progress_bar(tr("exporting")) as progress:
         count = export_log(app.engine, chosen, out, progress)
-    click.echo(f"wrote {count} records to {output}", err=True)
+    click.echo(tr("wrote {count} records to {path}", count=count, path=output), err=True)
 
 
 # ---------------------------------------------------------------------- diagrams
@@ -1731,7 +1874,7 @@ def drawing() -> Iterator[Any]:
     try:
         yield diagrams
     except diagrams.DiagramError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(render(exc)) from None
 
 
 def _draw(picture: Any, fmt: str, output: str | None, force: bool, font: str | None) -> None:
@@ -1745,7 +1888,7 @@ def _draw(picture: Any, fmt: str, output: str | None, force: bool, font: str | N
     data = diagrams.render(picture, fmt, style)
     diagrams.write_output(data, path, force=force, fmt=fmt)
     if path != diagrams.STDOUT:
-        click.echo(f"wrote {path}", err=True)
+        click.echo(tr("wrote {path}", path=path), err=True)
 
 
 @cli.group()
@@ -1864,8 +2007,13 @@ def activity_add(
         emit_json(receipted(record))
     else:
         click.echo(
-            f"{record.case_reference}: activity recorded, {record.source} → {record.dest} "
-            f"(audit #{record.seq})"
+            tr(
+                "{reference}: activity recorded, {source} → {dest} (audit #{seq})",
+                reference=record.case_reference,
+                source=record.source,
+                dest=record.dest,
+                seq=record.seq,
+            )
         )
         click.echo(receipt_of(record).line())
 
@@ -1937,8 +2085,14 @@ def plan_set(app: App, reference: str, fy: int, budget: str, plan_file: str, not
 
     saved = fu.set_plan(_fuow(app), app.actor(), reference, fy, budget, plan_file, app.now(), note)
     click.echo(
-        f"{saved.case_reference}: plan FY {saved.fiscal_year}, THB {saved.budget_thb:,.2f}, "
-        f"{saved.document['name']} (audit #{saved.audit_seq})"
+        tr(
+            "{reference}: plan FY {year}, THB {budget}, {file} (audit #{seq})",
+            reference=saved.case_reference,
+            year=saved.fiscal_year,
+            budget=f"{saved.budget_thb:,.2f}",
+            file=saved.document["name"],
+            seq=saved.audit_seq,
+        )
     )
 
 
@@ -1995,7 +2149,16 @@ def province_list(app: App, as_json: bool) -> None:
         return
     for r in rows:
         m = mechanisms.get(str(r["province"]))
-        what = f"order {m.order_no} of {m.order_date}, chair {m.chair}" if m else "-"
+        what = (
+            tr(
+                "order {number} of {day}, chair {chair}",
+                number=m.order_no,
+                day=m.order_date,
+                chair=m.chair,
+            )
+            if m
+            else "-"
+        )
         click.echo(f"{r['province']:6} {r['name_en']:26} {r['name_th']}\t{what}")
 
 
@@ -2022,7 +2185,13 @@ def mechanism_set(
         _fuow(app), app.actor(), code, order_no, day, chair, order_file, app.now()
     )
     click.echo(
-        f"{m.province}: mechanism order {m.order_no} of {m.order_date} (audit #{m.audit_seq})"
+        tr(
+            "{province}: mechanism order {number} of {day} (audit #{seq})",
+            province=m.province,
+            number=m.order_no,
+            day=m.order_date,
+            seq=m.audit_seq,
+        )
     )
 
 
@@ -2041,7 +2210,13 @@ def mechanism_list(app: App, as_json: bool) -> None:
         return
     for m in found:
         th = PROVINCES.get(m.province, ("", ""))[0]
-        click.echo(f"{m.province:6} {th}\torder {m.order_no} of {m.order_date}, chair {m.chair}")
+        order = tr(
+            "order {number} of {day}, chair {chair}",
+            number=m.order_no,
+            day=m.order_date,
+            chair=m.chair,
+        )
+        click.echo(f"{m.province:6} {th}\t{order}")
 
 
 @cli.group()
@@ -2077,8 +2252,13 @@ def ministry_mechanism_set(
         app.uow(), app.actor(), order_no, day, chair, agencies, order_file, app.now()
     )
     click.echo(
-        f"ministry: mechanism order {m.order_no} of {m.order_date}, {len(m.agencies)} "
-        f"agencies (audit #{m.audit_seq})"
+        tr(
+            "ministry: mechanism order {number} of {day}, {count} agencies (audit #{seq})",
+            number=m.order_no,
+            day=m.order_date,
+            count=len(m.agencies),
+            seq=m.audit_seq,
+        )
     )
 
 
@@ -2097,7 +2277,14 @@ def ministry_mechanism_show(app: App, as_json: bool) -> None:
     if m is None:
         click.echo("ยังไม่มีการบันทึกกลไกระดับกระทรวง / no ministry mechanism recorded")
         return
-    click.echo(f"order {m.order_no} of {m.order_date}, chair {m.chair}")
+    click.echo(
+        tr(
+            "order {number} of {day}, chair {chair}",
+            number=m.order_no,
+            day=m.order_date,
+            chair=m.chair,
+        )
+    )
     for agency in m.agencies:
         click.echo(f"  {agency}")
 
@@ -2119,20 +2306,40 @@ def sweep(app: App, as_of: dt.date | None, as_json: bool) -> None:
         emit_json(asdict(report))
         return
     click.echo(
-        f"sweep as of {report.as_of}: {len(report.fired)} moved, {len(report.overdue)} overdue"
+        tr(
+            "sweep as of {day}: {moved} moved, {overdue} overdue",
+            day=report.as_of,
+            moved=len(report.fired),
+            overdue=len(report.overdue),
+        )
     )
     for a in report.fired:
         click.echo(f"  {a.reference} {a.province} {a.source} → {a.dest}: {a.rule}")
     for o in report.overdue:
         click.echo(
-            f"  overdue {o.reference} {o.province} {o.state}: {o.days} days "
-            f"(expected {o.expected_days})"
+            "  "
+            + tr(
+                "overdue {reference} {province} {state}: {days} days (expected {expected})",
+                reference=o.reference,
+                province=o.province,
+                state=o.state,
+                days=o.days,
+                expected=o.expected_days,
+            )
         )
     for u in report.uncertain:
-        ends = f"{u.earliest_end}–{u.latest_end}" if u.earliest_end else "unknown"
+        ends = f"{u.earliest_end}–{u.latest_end}" if u.earliest_end else tr("unknown")
         click.echo(
-            f"  term unknown {u.reference} {u.province}: signed {u.signed}, {u.term_years} "
-            f"year(s), ends {ends}; not expired: record the signing date"
+            "  "
+            + tr(
+                "term unknown {reference} {province}: signed {signed}, {years} year(s), ends "
+                "{ends}; not expired: record the signing date",
+                reference=u.reference,
+                province=u.province,
+                signed=u.signed,
+                years=u.term_years,
+                ends=ends,
+            )
         )
 
 
@@ -2193,7 +2400,7 @@ def report_kpi(
     if output:
         with open_output(output, force) as fh:
             fh.write(text)
-        click.echo(f"wrote {output}", err=True)
+        click.echo(tr("wrote {path}", path=output), err=True)
     else:
         click.echo(text, nl=False)
 
@@ -2314,7 +2521,9 @@ def monitoring_open(
     if as_json:
         emit_json(case_dict(opened))
     else:
-        click.echo(f"{opened.reference} opened in '{opened.state}'")
+        click.echo(
+            tr("{reference} opened in '{state}'", reference=opened.reference, state=opened.state)
+        )
 
 
 @monitoring.command("submit")
@@ -2341,14 +2550,25 @@ def monitoring_submit(
                 issues = fh.read()
         except (UnicodeDecodeError, OSError) as exc:
             raise click.BadParameter(
-                f"{issues_file}: not a readable UTF-8 text file ({type(exc).__name__})",
+                tr(
+                    "{path}: not a readable UTF-8 text file ({error})",
+                    path=issues_file,
+                    error=type(exc).__name__,
+                ),
                 param_hint="--issues-file",
             ) from None
     record = submit_report(app.uow(), app.actor(), reference, issues, app.now(), note)
     document = record.fields["report"]
     click.echo(
-        f"{record.case_reference}: {record.source} → {record.dest} (audit #{record.seq}); "
-        f"report {document['name']} sha256 {str(document['sha256'])[:12]}…"
+        tr(
+            "{reference}: {source} → {dest} (audit #{seq}); report {file} sha256 {sha256}…",
+            reference=record.case_reference,
+            source=record.source,
+            dest=record.dest,
+            seq=record.seq,
+            file=document["name"],
+            sha256=str(document["sha256"])[:12],
+        )
     )
     click.echo(receipt_of(record).line())
 
@@ -2374,7 +2594,7 @@ def monitoring_show(app: App, reference: str, as_json: bool) -> None:
         line = f"  {format_moment(r.occurred_at, 'th')}  {r.trigger or r.kind}  {r.actor_id}"
         document = r.fields.get("report")
         if isinstance(document, dict):
-            line += f"  report sha256 {document['sha256']}"
+            line += "  " + tr("report sha256 {sha256}", sha256=document["sha256"])
         click.echo(line + (f"  — {r.note}" if r.note else ""))
 
 
@@ -2411,14 +2631,14 @@ def monitoring_render(
         data = html_to_pdf(html)
         with open_output(output, force, binary=True) as fh:
             fh.write(data)
-        click.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
+        click.echo(tr("wrote {path} ({size} bytes)", path=output, size=f"{len(data):,}"), err=True)
         return
     if output is None:
         click.echo(html, nl=False)
         return
     with open_output(output, force) as out:
         out.write(html)
-    click.echo(f"wrote {output}", err=True)
+    click.echo(tr("wrote {path}", path=output), err=True)
 
 
 @monitoring.command("list")
@@ -2504,26 +2724,49 @@ def import_relationships(
     except importer.ImportRejected as refused:
         if len(refused.problems) == 1:
             raise click.ClickException(
-                f"{path}: {refused.problems[0]}; nothing was imported"
+                tr(
+                    "{path}: {problem}; nothing was imported",
+                    path=path,
+                    problem=str(refused.problems[0]),
+                )
             ) from None
         for problem in refused.problems:
             click.echo(f"{path}: {problem}", err=True)
         raise click.ClickException(
-            f"{path}: refused, {len(refused.problems)} problem(s); nothing was imported"
+            tr(
+                "{path}: refused, {count} problem(s); nothing was imported",
+                path=path,
+                count=len(refused.problems),
+            )
         ) from None
     if as_json:
         emit_json(asdict(result))
         return
-    verb = "would create" if dry_run else "created"
+    verb = N_("would create") if dry_run else N_("created")
     click.echo(
-        f"{path} (sha256 {result.file_sha256[:12]}…, {result.encoding}): {result.rows} rows, "
-        f"{verb} {len(result.created)}, already present {len(result.skipped)}"
+        tr(
+            "{path} (sha256 {sha256}…, {encoding}): {rows} rows, {verb} {created}, already "
+            "present {skipped}",
+            path=path,
+            sha256=result.file_sha256[:12],
+            encoding=result.encoding,
+            rows=result.rows,
+            verb=Text(verb),
+            created=len(result.created),
+            skipped=len(result.skipped),
+        )
     )
     replaces = dict(result.linked)
     for line, reference in result.created:
         if reference:
-            also = f" (replaces {replaces[line]})" if line in replaces else ""
-            click.echo(f"  line {line}: {reference}{also}")
+            also = (
+                " " + tr("(replaces {reference})", reference=replaces[line])
+                if line in replaces
+                else ""
+            )
+            click.echo(
+                "  " + tr("line {line}: {reference}", line=line, reference=reference) + also
+            )
 
 
 # ---------------------------------------------------------------------- backups
@@ -2544,8 +2787,14 @@ def backup_command(app: App, output: str, force: bool) -> None:
         raise click.UsageError(tr("a backup is a database file: give -o FILE, not -"))
     result = backup(app.db, output, force)
     click.echo(
-        f"backup {result.path}: {result.records} records, {result.cases} cases, "
-        f"head {result.head} (log {result.log_id}), verified"
+        tr(
+            "backup {path}: {records} records, {cases} cases, head {head} (log {log}), verified",
+            path=result.path,
+            records=result.records,
+            cases=result.cases,
+            head=result.head,
+            log=result.log_id,
+        )
     )
 
 
@@ -2565,8 +2814,16 @@ def restore_command(app: App, backup_file: str, force: bool) -> None:
 
     result = restore(backup_file, app.db, force)
     click.echo(
-        f"restored {result.path} from {backup_file}: {result.records} records, "
-        f"{result.cases} cases, head {result.head} (log {result.log_id}), verified"
+        tr(
+            "restored {path} from {backup}: {records} records, {cases} cases, head {head} "
+            "(log {log}), verified",
+            path=result.path,
+            backup=backup_file,
+            records=result.records,
+            cases=result.cases,
+            head=result.head,
+            log=result.log_id,
+        )
     )
 
 
@@ -2613,7 +2870,10 @@ def serve(
         import web
     except ImportError as exc:
         raise click.ClickException(
-            f"the web view needs the 'web' extra: pip install 'sistercity[web]' ({exc.name})"
+            tr(
+                "the web view needs the 'web' extra: pip install 'sistercity[web]' ({module})",
+                module=exc.name,
+            )
         ) from None
     app.engine  # noqa: B018 - refuses a database file that does not exist
     config = web.WebConfig(
@@ -2625,7 +2885,7 @@ def serve(
         verify_every=verify_every * 60.0,
     )
     if trusted_header is None and host not in ("127.0.0.1", "::1", "localhost"):
-        click.echo("note: without --trusted-header only loopback clients are served", err=True)
+        click.echo(tr("note: without --trusted-header only loopback clients are served"), err=True)
     web.run(config, host, port)
 
 
@@ -2640,9 +2900,9 @@ _LETTER_OUTPUTS = (".html", ".pdf", ".docx")
 
 def _letter_outputs(output: str | None, metadata: str | None) -> None:
     if output is not None and not output.lower().endswith(_LETTER_OUTPUTS):
-        raise click.UsageError("-o FILE must end in .pdf, .docx or .html")
+        raise click.UsageError(tr("-o FILE must end in .pdf, .docx or .html"))
     if metadata is not None and not metadata.lower().endswith(".json"):
-        raise click.UsageError("--metadata FILE must end in .json")
+        raise click.UsageError(tr("--metadata FILE must end in .json"))
 
 
 def _write_letter(
@@ -2669,14 +2929,16 @@ def _write_letter(
         with open_output(output, force, binary=True) as fh:
             fh.write(data)
         files[os.path.basename(output)] = data
-        click.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
+        click.echo(tr("wrote {path} ({size} bytes)", path=output, size=f"{len(data):,}"), err=True)
     if meta is not None:
         with open_output(meta, force) as out:
             out.write(json.dumps(metadata(drafted.content, files), ensure_ascii=False, indent=2))
             out.write("\n")
-        click.echo(f"wrote {meta}", err=True)
+        click.echo(tr("wrote {path}", path=meta), err=True)
     if drafted.content.missing:
-        click.echo(f"not known yet: {', '.join(drafted.content.missing)}", err=True)
+        click.echo(
+            tr("not known yet: {missing}", missing=", ".join(drafted.content.missing)), err=True
+        )
 
 
 def _letter_options(fn: F) -> F:
@@ -2784,9 +3046,19 @@ def letter_issue(
     c = drafted.content
     hint = ""
     if c.number_field:
-        hint = f'  (record it: -f {c.number_field}="{c.number}"'
-        hint += f" -f {c.date_field}={c.date.isoformat()})" if c.date_field else ")"
-    click.echo(f"{record.case_reference}: {c.letter_id} ที่ {c.number} (audit #{record.seq}){hint}")
+        given = f'-f {c.number_field}="{c.number}"'
+        given += f" -f {c.date_field}={c.date.isoformat()}" if c.date_field else ""
+        hint = "  " + tr("(record it: {options})", options=given)
+    click.echo(
+        tr(
+            "{reference}: {letter} ที่ {number} (audit #{seq})",
+            reference=record.case_reference,
+            letter=c.letter_id,
+            number=c.number,
+            seq=record.seq,
+        )
+        + hint
+    )
     if output is not None or meta is not None:
         _write_letter(drafted, emblem, output, meta, force)
 

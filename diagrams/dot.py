@@ -15,6 +15,7 @@ import graphviz
 
 from diagrams.errors import GraphvizNotFound, RenderFailed, UnknownFormat
 from diagrams.model import Diagram, Edge, Node
+from states.i18n import N_
 
 FORMATS: tuple[str, ...] = ("svg", "png", "pdf", "dot")
 #: Binary formats are worth refusing on a terminal.
@@ -221,7 +222,11 @@ def to_source(diagram: Diagram, style: Style | None = None) -> str:
 def check_format(fmt: str) -> str:
     """Refuse an unknown format before any work, with the list of known ones."""
     if fmt not in FORMATS:
-        raise UnknownFormat(f"unknown diagram format '{fmt}' (choose {', '.join(FORMATS)})")
+        raise UnknownFormat(
+            N_("unknown diagram format '{format}' (choose {formats})"),
+            format=fmt,
+            formats=", ".join(FORMATS),
+        )
     return fmt
 
 
@@ -236,10 +241,10 @@ def render(diagram: Diagram, fmt: str = "svg", style: Style | None = None) -> by
         data: bytes = graph.pipe(format=fmt, renderer=renderer, quiet=True)
     except graphviz.ExecutableNotFound:
         raise GraphvizNotFound(
-            "Graphviz 'dot' not found: install it with 'apt-get install graphviz'"
+            N_("Graphviz 'dot' not found: install it with 'apt-get install graphviz'")
         ) from None
     except graphviz.CalledProcessError as exc:
         detail = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
         reason = detail[-1] if detail else f"exit status {exc.returncode}"
-        raise RenderFailed(f"Graphviz 'dot' failed: {reason}") from None
+        raise RenderFailed(N_("Graphviz 'dot' failed: {reason}"), reason=reason) from None
     return data

@@ -10,9 +10,20 @@ Hierarchy::
      └── InvalidHistory      the case history names states the definition does not have
 """
 
+from typing import Any
+
 
 class DiagramError(Exception):
-    """Base of every drawing problem, so the CLI needs a single ``except``."""
+    """Base of every drawing problem, so the CLI needs a single ``except``.
+
+    Raised with a message id and named parameters (as ``workflow.errors.WorkflowError``), so
+    ``states.i18n.render`` shows it in the chosen language.
+    """
+
+    def __init__(self, msgid: str = "", /, **params: Any) -> None:
+        self.msgid = msgid
+        self.params = params
+        super().__init__(msgid.format(**params) if params else msgid)
 
 
 class UnknownFormat(DiagramError):

@@ -29,6 +29,7 @@ from diagrams.model import (
     previous_id,
 )
 from states import PHASES, RETURN, Label, LoadedDefinition, ProcedureDefinition
+from states.i18n import N_
 
 #: Audit kinds that move a case; ``denied`` rows and officer events leave it where it was.
 MOVE_KINDS = frozenset({"open", "transition", "import", "migrate"})
@@ -87,7 +88,7 @@ def check_lang(lang: str) -> Lang:
     for known in LANGS:
         if lang == known:
             return known
-    raise DiagramError(f"unknown language '{lang}' (choose th, en or both)")
+    raise DiagramError(N_("unknown language '{lang}' (choose th, en or both)"), lang=lang)
 
 
 def format_day(moment: dt.datetime, lang: Lang) -> str:
@@ -295,13 +296,15 @@ def case_diagram(
     """
     chosen = check_lang(lang)
     if now.tzinfo is None:
-        raise DiagramError("'now' must be a timezone-aware time")
+        raise DiagramError(N_("'now' must be a timezone-aware time"))
     d = loaded.definition
     state_ids = {s.id for s in d.active_states}
     if current_state not in state_ids:
         raise InvalidHistory(
-            f"current state '{current_state}' is not a state of "
-            f"procedure {d.procedure} v{d.version}"
+            N_("current state '{state}' is not a state of procedure {procedure} v{version}"),
+            state=current_state,
+            procedure=d.procedure,
+            version=d.version,
         )
     base = procedure_diagram(loaded, chosen, show_roles)
     old_states = {
@@ -350,12 +353,19 @@ def _steps(
         if item.kind not in MOVE_KINDS or item.dest is None:
             continue
         if item.occurred_at.tzinfo is None:
-            raise InvalidHistory(f"history time {item.occurred_at} has no timezone")
+            raise InvalidHistory(
+                N_("history time {time} has no timezone"), time=str(item.occurred_at)
+            )
         for state in (item.source, item.dest):
             if state is not None and state not in state_ids:
                 raise InvalidHistory(
-                    f"history names state '{state}', which procedure {d.procedure} "
-                    f"v{d.version} does not have"
+                    N_(
+                        "history names state '{state}', which procedure {procedure} v{version} "
+                        "does not have"
+                    ),
+                    state=state,
+                    procedure=d.procedure,
+                    version=d.version,
                 )
         moved = _say(lang, "ย้ายไปใช้ขั้นตอนฉบับใหม่", "moved to a new version")
         steps.append(

@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 from diagrams.dot import BINARY_FORMATS
 from diagrams.errors import DiagramError, OutputExists
+from states.i18n import N_
 
 STDOUT = "-"
 
@@ -22,16 +23,23 @@ def check_destination(path: str | Path, force: bool = False, fmt: str | None = N
     if str(path) == STDOUT:
         if fmt in BINARY_FORMATS and sys.stdout.isatty():
             raise DiagramError(
-                f"refusing to write {fmt.upper()} to a terminal; give an output file"
+                N_("refusing to write {format} to a terminal; give an output file"),
+                format=fmt.upper(),
             )
         return
     target = Path(path)
     if target.is_dir():
-        raise DiagramError(f"{target} is a directory; give a file name")
+        raise DiagramError(N_("{path} is a directory; give a file name"), path=str(target))
     if target.exists() and not force:
-        raise OutputExists(f"{target} already exists; pass --force to replace it")
+        raise OutputExists(
+            N_("{path} already exists; pass --force to replace it"), path=str(target)
+        )
     if not target.parent.is_dir():
-        raise DiagramError(f"cannot write {target}: folder {target.parent} does not exist")
+        raise DiagramError(
+            N_("cannot write {path}: folder {folder} does not exist"),
+            path=str(target),
+            folder=str(target.parent),
+        )
 
 
 def write_output(
@@ -55,6 +63,10 @@ def write_output(
         with target.open("wb" if force else "xb") as out:
             out.write(data)
     except FileExistsError:
-        raise OutputExists(f"{target} already exists; pass --force to replace it") from None
+        raise OutputExists(
+            N_("{path} already exists; pass --force to replace it"), path=str(target)
+        ) from None
     except OSError as exc:
-        raise DiagramError(f"cannot write {target}: {exc.strerror}") from None
+        raise DiagramError(
+            N_("cannot write {path}: {reason}"), path=str(target), reason=exc.strerror
+        ) from None

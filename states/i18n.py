@@ -32,15 +32,20 @@ DEFAULT_LANG: Lang = "en"
 
 
 class Text(str):
-    """A parameter value that is itself a message id: translated with the message it fills."""
+    """A parameter value that is itself a message id: translated with the message it fills, and
+    filled from the same parameters (``Text(N_("the copy of {path}"))`` with ``path=…``)."""
 
     __slots__ = ()
 
 
 class Message(str):
-    """A message id with its named parameters, itself the English text: a problem among
-    several (``workflow.errors.MissingFields``), or a parameter that is a whole sentence.
-    Rendered in the language of the message it fills."""
+    """A message to show later, in the language chosen then: the English text (so it compares,
+    logs and serialises as before) that keeps its message id and parameters. A problem among
+    several (``workflow.errors.MissingFields``), a verify finding, or a parameter that is a whole
+    sentence; rendered in the language of the message it fills, or by ``render``.
+
+    ``Message(N_("record #{seq} is missing"), seq=7)`` is the string ``"record #7 is missing"``.
+    """
 
     msgid: str
     params: dict[str, Any]
@@ -107,27 +112,36 @@ def chosen_lang(lang: str | None = None) -> Lang:
     return value if value in LANGS else DEFAULT_LANG
 
 
-def _in(value: Any, lang: str) -> Any:
+def _in(value: Any, lang: str, plain: dict[str, Any]) -> Any:
     if isinstance(value, Joined):
-        return value.sep.join(str(_in(item, lang)) for item in value.items)
+        return value.sep.join(str(_in(item, lang, plain)) for item in value.items)
     if isinstance(value, Message):
         return _fill(thai(value.msgid) if lang == "th" else value.msgid, value.params, lang)
-    if isinstance(value, Bilingual) and lang == "th":
-        return value.th
-    if isinstance(value, Text) and lang == "th":
-        return thai(value)
+    if isinstance(value, Bilingual):
+        return value.th if lang == "th" else str(value)
+    if isinstance(value, Text):
+        return _fill(thai(value) if lang == "th" else str(value), plain, lang)
     return value
+
+
+_SPECIAL = (Joined, Message, Bilingual, Text)
 
 
 def _fill(text: str, params: dict[str, Any], lang: str = "en") -> str:
     if not params:
         return text
-    if lang == "th":
-        params = {k: _in(v, lang) for k, v in params.items()}
+    if any(isinstance(v, _SPECIAL) for v in params.values()):
+        plain = {k: v for k, v in params.items() if not isinstance(v, _SPECIAL)}
+        params = {k: _in(v, lang, plain) for k, v in params.items()}
     try:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):
         return text
+
+
+def english(msgid: str, /, **params: Any) -> str:
+    """*msgid* in English with its placeholders filled (what ``str()`` of an error says)."""
+    return _fill(msgid, params)
 
 
 def tr(msgid: str, lang: str | None = None, /, **params: Any) -> str:
@@ -142,9 +156,9 @@ def tr(msgid: str, lang: str | None = None, /, **params: Any) -> str:
     return f"{translated} / {english}"
 
 
-def render(error: BaseException, lang: str | None = None) -> str:
-    """An error in *lang*: its message id and parameters when it has them (``workflow.errors``),
-    else its text as raised. Always one line."""
+def render(error: BaseException | str, lang: str | None = None) -> str:
+    """An error (or a ``Message``) in *lang*: its message id and parameters when it has them
+    (``workflow.errors``), else its text as raised. Always one line."""
     msgid = getattr(error, "msgid", None)
     params = getattr(error, "params", None)
     if isinstance(msgid, str):

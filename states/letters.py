@@ -28,6 +28,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from states.errors import InvalidDefinition
+from states.i18n import N_
 from states.loader import load_procedure
 from states.schema import ProcedureDefinition
 from states.text import Label, NFCStr
@@ -236,9 +237,13 @@ def _load(data: bytes, origin: str, definition: ProcedureDefinition) -> LetterBo
         raw = tomllib.loads(data.decode("utf-8"))
         book = LetterBookFile.model_validate(raw)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidDefinition(f"{origin}: not valid UTF-8 TOML: {exc}") from None
+        raise InvalidDefinition(
+            N_("{origin}: not valid UTF-8 TOML: {reason}"), origin=origin, reason=str(exc)
+        ) from None
     except ValidationError as exc:
-        raise InvalidDefinition(f"{origin}: {_one_line(exc)}") from None
+        raise InvalidDefinition(
+            N_("{origin}: {problems}"), origin=origin, problems=_one_line(exc)
+        ) from None
     folder = Path(origin).parent
     letters: list[Letter] = []
     problems: list[str] = []
@@ -260,7 +265,9 @@ def _load(data: bytes, origin: str, definition: ProcedureDefinition) -> LetterBo
         letters.append(Letter(spec, template))
     problems.extend(book_problems(book, tuple(letters), definition))
     if problems:
-        raise InvalidDefinition(f"{origin}: {'; '.join(problems)}")
+        raise InvalidDefinition(
+            N_("{origin}: {problems}"), origin=origin, problems="; ".join(problems)
+        )
     return LetterBook(book, tuple(letters), origin)
 
 

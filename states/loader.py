@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from states.errors import InvalidDefinition, UnknownProcedure
+from states.i18n import N_
 from states.schema import ProcedureDefinition
 
 DEFAULT_PROCEDURE = "provincial"
@@ -53,11 +54,15 @@ def _validated(digest: str, data: bytes, origin: str) -> ProcedureDefinition:
     try:
         raw = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidDefinition(f"{origin}: not valid UTF-8 TOML: {exc}") from None
+        raise InvalidDefinition(
+            N_("{origin}: not valid UTF-8 TOML: {reason}"), origin=origin, reason=str(exc)
+        ) from None
     try:
         return ProcedureDefinition.model_validate(raw)
     except ValidationError as exc:
-        raise InvalidDefinition(f"{origin}: {_one_line(exc)}") from None
+        raise InvalidDefinition(
+            N_("{origin}: {problems}"), origin=origin, problems=_one_line(exc)
+        ) from None
 
 
 def load_file(path: str | Path) -> LoadedDefinition:
@@ -66,7 +71,9 @@ def load_file(path: str | Path) -> LoadedDefinition:
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise InvalidDefinition(f"{p}: cannot read: {exc.strerror}") from None
+        raise InvalidDefinition(
+            N_("{path}: cannot read: {reason}"), path=str(p), reason=exc.strerror
+        ) from None
     return parse_definition(data, str(p))
 
 
@@ -75,7 +82,11 @@ def _files() -> dict[tuple[str, int], Path]:
     found: dict[tuple[str, int], Path] = {}
     for root in (_procedures_root(), *_extra_roots()):
         if root != _procedures_root() and not root.is_dir():
-            raise InvalidDefinition(f"{PROCEDURES_ENV}/--procedures: {root} is not a folder")
+            raise InvalidDefinition(
+                N_("{variable}/--procedures: {path} is not a folder"),
+                variable=PROCEDURES_ENV,
+                path=str(root),
+            )
         for folder in sorted(p for p in root.iterdir() if p.is_dir()):
             for f in sorted(folder.glob("v*.toml")):
                 if not f.stem[1:].isdigit():
@@ -83,8 +94,14 @@ def _files() -> dict[tuple[str, int], Path]:
                 key = (folder.name, int(f.stem[1:]))
                 if key in found:
                     raise InvalidDefinition(
-                        f"{f}: {key[0]} v{key[1]} is already defined by {found[key]}; a "
-                        "procedures folder adds procedures and versions, it never replaces one"
+                        N_(
+                            "{path}: {procedure} v{version} is already defined by {other}; a "
+                            "procedures folder adds procedures and versions, it never replaces one"
+                        ),
+                        path=str(f),
+                        procedure=key[0],
+                        version=key[1],
+                        other=str(found[key]),
                     )
                 found[key] = f
     return found
@@ -113,16 +130,25 @@ def load_procedure(name: str = DEFAULT_PROCEDURE, version: int | None = None) ->
     known = available_procedures()
     if name not in known:
         raise UnknownProcedure(
-            f"unknown procedure '{name}' (known: {', '.join(sorted(known)) or 'none'})"
+            N_("unknown procedure '{name}' (known: {known})"),
+            name=name,
+            known=", ".join(sorted(known)) or "none",
         )
     if version is None:
         version = known[name][-1]
     if version not in known[name]:
         listed = ", ".join(str(v) for v in known[name])
-        raise UnknownProcedure(f"procedure '{name}' has no version {version} (known: {listed})")
+        raise UnknownProcedure(
+            N_("procedure '{name}' has no version {version} (known: {known})"),
+            name=name,
+            version=version,
+            known=listed,
+        )
     loaded = load_file(_files()[(name, version)])
     if (loaded.definition.procedure, loaded.definition.version) != (name, version):
-        raise InvalidDefinition(f"{loaded.path}: file declares a different procedure or version")
+        raise InvalidDefinition(
+            N_("{path}: file declares a different procedure or version"), path=loaded.path
+        )
     return loaded
 
 

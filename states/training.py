@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from states.errors import InvalidDefinition
+from states.i18n import N_
 from states.text import NFCStr
 
 TRAINING_FILE = "training.toml"
@@ -94,11 +95,16 @@ def load_training_walk(procedure: str = "provincial") -> TrainingWalk:
     try:
         walk = TrainingWalk.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
     except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
-        raise InvalidDefinition(f"{path}: not a usable training walk ({exc})") from None
+        raise InvalidDefinition(
+            N_("{path}: not a usable training walk ({reason})"), path=str(path), reason=str(exc)
+        ) from None
     known = {o.id for o in walk.officers}
     for step in (*walk.steps, *walk.follow_up):
         if step.officer not in known:
             raise InvalidDefinition(
-                f"{path}: step {step.step!r} names unknown officer {step.officer!r}"
+                N_("{path}: step '{step}' names unknown officer '{officer}'"),
+                path=str(path),
+                step=step.step,
+                officer=step.officer,
             )
     return walk

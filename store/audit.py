@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO, cast
 
 from sqlalchemy import Engine, Select, func, select
 
+from states.i18n import N_
 from store.checkpoint import HeadDocument, fingerprint, sign
 from store.repository import parse_utc
 from store.tables import AuditRow, CaseRow
@@ -127,7 +128,9 @@ def _filtered(query: Select[Any], flt: LogFilter) -> Select[Any]:
     if flt.trigger:
         query = query.where(AuditRow.trigger == flt.trigger)
     if flt.since and flt.until and flt.since > flt.until:
-        raise InvalidInput(f"--since {flt.since} is after --until {flt.until}")
+        raise InvalidInput(
+            N_("--since {since} is after --until {until}"), since=flt.since, until=flt.until
+        )
     if flt.since:
         query = query.where(AuditRow.occurred_at >= _day_start_utc(flt.since))
     if flt.until:
@@ -192,5 +195,5 @@ def export_log(
             out.write("\n")
             count += 1
     else:
-        raise InvalidInput(f"unknown export format '{fmt}': csv or jsonl")
+        raise InvalidInput(N_("unknown export format '{format}': csv or jsonl"), format=fmt)
     return count

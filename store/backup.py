@@ -30,10 +30,12 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, exc, make_url
 
-from store.database import database_url
+from states.i18n import N_, Text, english
+from store.database import database_url, driver_reason
 from store.verify import VerifyResult, verify_database
 from workflow.errors import WorkflowError
 
@@ -44,6 +46,10 @@ LOCK_TIMEOUT_S = 5.0
 
 class BackupRefused(WorkflowError):
     """The backup or restore was refused or failed; nothing was written."""
+
+    def __init__(self, msgid: str = "", /, **params: Any) -> None:
+        super().__init__(msgid, **params)
+        self.args = (english(msgid, **params),)  # a file named by a message of its own
 
 
 @dataclass(frozen=True)
@@ -63,15 +69,23 @@ def sqlite_file(db: str, command: str) -> Path:
     try:
         url = make_url(database_url(db))
     except exc.ArgumentError as error:
-        raise BackupRefused(f"cannot use database '{db}': {error}") from None
+        raise BackupRefused(
+            N_("cannot use database '{db}': {reason}"), db=db, reason=str(error)
+        ) from None
     if url.get_backend_name() != "sqlite":
         tool = "pg_dump -Fc" if command == "backup" else "pg_restore"
         raise BackupRefused(
-            f"{command} works on SQLite files; for PostgreSQL use {tool} "
-            "(see 'Backups' in the README)"
+            N_(
+                "{command} works on SQLite files; for PostgreSQL use {tool} "
+                "(see 'Backups' in the README)"
+            ),
+            command=command,
+            tool=tool,
         )
     if not url.database or url.database == ":memory:":
-        raise BackupRefused(f"{command} needs a database file, not an in-memory database")
+        raise BackupRefused(
+            N_("{command} needs a database file, not an in-memory database"), command=command
+        )
     return Path(url.database)
 
 
@@ -85,28 +99,40 @@ def readonly_engine(path: Path) -> Engine:
     return create_engine("sqlite://", creator=connect)
 
 
-def verify_file(path: Path, what: str, origin: Path) -> VerifyResult:
+def verify_file(path: Path, what: str, named: Path, origin: Path) -> VerifyResult:
     """Verify the sistercity database in *path*, read-only; any failure is one refusal.
 
-    *what* names it in the message, and *origin* is the file to run ``audit verify`` on.
+    *what* (a message id with a ``{path}`` placeholder) and *named* name it in the message, and
+    *origin* is the file to run ``audit verify`` on.
     """
     engine = readonly_engine(path)
     try:
         result = verify_database(engine)
     except exc.DBAPIError as error:
-        detail = str(error.orig or error).strip().splitlines()
-        reason = detail[0] if detail else type(error).__name__
+        reason = driver_reason(error)
         if "no such table" in reason:
-            reason = "no sistercity tables in it"
-        raise BackupRefused(f"{what} is not a usable sistercity database: {reason}") from None
+            reason = Text(N_("no sistercity tables in it"))
+        raise BackupRefused(
+            N_("{what} is not a usable sistercity database: {reason}"),
+            what=Text(what),
+            path=str(named),
+            reason=reason,
+        ) from None
     finally:
         engine.dispose()
     if result.exit_code != 0:
         problems = result.problems or ()
-        first = problems[0].line() if problems else "integrity failure"
+        first = problems[0].line() if problems else Text(N_("integrity failure"))
         raise BackupRefused(
-            f"{what} does not verify ({len(problems)} problem(s), first: {first}); "
-            f"'sistercity --db {origin} audit verify' gives the full report"
+            N_(
+                "{what} does not verify ({count} problem(s), first: {first}); "
+                "'sistercity --db {origin} audit verify' gives the full report"
+            ),
+            what=Text(what),
+            path=str(named),
+            count=len(problems),
+            first=first,
+            origin=str(origin),
         )
     return result
 
@@ -126,10 +152,14 @@ def _temporary(target: Path, mode: int) -> Path:
         except FileExistsError:
             continue
         except OSError as error:
-            raise BackupRefused(f"cannot write {target}: {error.strerror}") from None
+            raise BackupRefused(
+                N_("cannot write {path}: {reason}"), path=str(target), reason=error.strerror
+            ) from None
         os.close(fd)
         return tmp
-    raise BackupRefused(f"cannot write {target}: no free temporary name")  # pragma: no cover
+    raise BackupRefused(  # pragma: no cover
+        N_("cannot write {path}: no free temporary name"), path=str(target)
+    )
 
 
 def _copy(source_uri: str, source: Path, tmp: Path) -> None:
@@ -147,9 +177,13 @@ def _copy(source_uri: str, source: Path, tmp: Path) -> None:
             src.close()
         _fsync(tmp)
     except sqlite3.Error as error:
-        raise BackupRefused(f"cannot copy {source}: {error}") from None
+        raise BackupRefused(
+            N_("cannot copy {path}: {reason}"), path=str(source), reason=str(error)
+        ) from None
     except OSError as error:
-        raise BackupRefused(f"cannot copy {source}: {error.strerror}") from None
+        raise BackupRefused(
+            N_("cannot copy {path}: {reason}"), path=str(source), reason=error.strerror
+        ) from None
 
 
 def _fsync(path: Path) -> None:
@@ -174,11 +208,15 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def _check_target(target: Path, force: bool) -> None:
     if target.is_dir():
-        raise BackupRefused(f"{target} is a directory; give a file name")
+        raise BackupRefused(N_("{path} is a directory; give a file name"), path=str(target))
     if target.exists() and not force:
-        raise BackupRefused(f"{target} exists; pass --force to replace it")
+        raise BackupRefused(N_("{path} exists; pass --force to replace it"), path=str(target))
     if not target.parent.is_dir():
-        raise BackupRefused(f"cannot write {target}: no directory {target.parent}")
+        raise BackupRefused(
+            N_("cannot write {path}: no directory {folder}"),
+            path=str(target),
+            folder=str(target.parent),
+        )
 
 
 def _publish(tmp: Path, target: Path, force: bool) -> None:
@@ -190,13 +228,19 @@ def _publish(tmp: Path, target: Path, force: bool) -> None:
             try:
                 os.link(tmp, target)  # fails if target appeared meanwhile: no clobbering
             except FileExistsError:
-                raise BackupRefused(f"{target} exists; pass --force to replace it") from None
+                raise BackupRefused(
+                    N_("{path} exists; pass --force to replace it"), path=str(target)
+                ) from None
             except OSError:  # a file system without hard links
                 if target.exists():
-                    raise BackupRefused(f"{target} exists; pass --force to replace it") from None
+                    raise BackupRefused(
+                        N_("{path} exists; pass --force to replace it"), path=str(target)
+                    ) from None
                 os.replace(tmp, target)
     except OSError as error:
-        raise BackupRefused(f"cannot write {target}: {error.strerror}") from None
+        raise BackupRefused(
+            N_("cannot write {path}: {reason}"), path=str(target), reason=error.strerror
+        ) from None
     _fsync_dir(target.parent)
 
 
@@ -207,7 +251,12 @@ def _os_errors(command: str) -> Iterator[None]:
         yield
     except OSError as error:
         where = f" {error.filename}" if error.filename else ""
-        raise BackupRefused(f"{command} failed:{where} {error.strerror or error}") from None
+        raise BackupRefused(
+            N_("{command} failed:{where} {reason}"),
+            command=command,
+            where=where,
+            reason=error.strerror or str(error),
+        ) from None
 
 
 @contextlib.contextmanager
@@ -233,14 +282,16 @@ def backup(db: str, output: str | Path, force: bool = False) -> BackupResult:
 
 def _backup(live: Path, target: Path, force: bool) -> BackupResult:
     if not live.is_file():
-        raise BackupRefused(f"no database at {live}: nothing to back up")
+        raise BackupRefused(N_("no database at {path}: nothing to back up"), path=str(live))
     _check_target(target, force)
     if target.exists() and _same_file(live, target):
-        raise BackupRefused(f"{target} is the database itself; give another file")
+        raise BackupRefused(
+            N_("{path} is the database itself; give another file"), path=str(target)
+        )
     tmp = _temporary(target, 0o600)
     with _removed_on_exit(tmp):
         _copy(live.resolve().as_uri() + "?mode=rw", live, tmp)
-        result = verify_file(tmp, f"the copy of {live}", live)
+        result = verify_file(tmp, N_("the copy of {path}"), live, live)
         _publish(tmp, target, force)
     return BackupResult(str(target), result.log_id, result.records, result.cases, result.head)
 
@@ -256,8 +307,10 @@ def _restore(backup_file: Path, target: Path, force: bool) -> BackupResult:
     _check_backup_file(backup_file)
     _check_target(target, force)
     if target.exists() and _same_file(backup_file, target):
-        raise BackupRefused(f"{backup_file} is the database itself; nothing to restore")
-    before = verify_file(backup_file, f"backup {backup_file}", backup_file)
+        raise BackupRefused(
+            N_("{path} is the database itself; nothing to restore"), path=str(backup_file)
+        )
+    before = verify_file(backup_file, N_("backup {path}"), backup_file, backup_file)
     mode = 0o666  # as SQLite creates a database (the umask applies); a replaced file's mode wins
     owner: os.stat_result | None = None
     if target.exists():
@@ -270,20 +323,25 @@ def _restore(backup_file: Path, target: Path, force: bool) -> BackupResult:
             with contextlib.suppress(OSError):  # keep the officers' group where we may
                 os.chown(tmp, -1, owner.st_gid)
         _copy(backup_file.resolve().as_uri() + "?mode=ro", backup_file, tmp)
-        restored = verify_file(tmp, f"the restored copy of {backup_file}", backup_file)
+        restored = verify_file(tmp, N_("the restored copy of {path}"), backup_file, backup_file)
         if (restored.log_id, restored.records, restored.head) != (
             before.log_id,
             before.records,
             before.head,
         ):
-            raise BackupRefused(f"the restored copy of {backup_file} differs from the backup")
+            raise BackupRefused(
+                N_("the restored copy of {path} differs from the backup"), path=str(backup_file)
+            )
         verified = _identity(tmp)
         with _exclusive(target):
             _publish(tmp, target, force)
     if _identity(target) != verified:
         raise BackupRefused(
-            f"{target} was replaced by another file during the restore; "
-            f"run 'sistercity --db {target} audit verify'"
+            N_(
+                "{path} was replaced by another file during the restore; "
+                "run 'sistercity --db {path} audit verify'"
+            ),
+            path=str(target),
         )
     return BackupResult(
         str(target), restored.log_id, restored.records, restored.cases, restored.head
@@ -292,16 +350,20 @@ def _restore(backup_file: Path, target: Path, force: bool) -> BackupResult:
 
 def _check_backup_file(path: Path) -> None:
     if not path.exists():
-        raise BackupRefused(f"no backup at {path}")
+        raise BackupRefused(N_("no backup at {path}"), path=str(path))
     if not path.is_file():
-        raise BackupRefused(f"{path} is not a file")
+        raise BackupRefused(N_("{path} is not a file"), path=str(path))
     try:
         with path.open("rb") as fh:
             magic = fh.read(len(SQLITE_MAGIC))
     except OSError as error:
-        raise BackupRefused(f"cannot read {path}: {error.strerror}") from None
+        raise BackupRefused(
+            N_("cannot read {path}: {reason}"), path=str(path), reason=error.strerror
+        ) from None
     if magic != SQLITE_MAGIC:
-        raise BackupRefused(f"{path} is not an SQLite database (not a sistercity backup)")
+        raise BackupRefused(
+            N_("{path} is not an SQLite database (not a sistercity backup)"), path=str(path)
+        )
 
 
 @contextlib.contextmanager
@@ -320,7 +382,9 @@ def _exclusive(target: Path) -> Iterator[None]:
             target.resolve().as_uri() + "?mode=rw", uri=True, timeout=LOCK_TIMEOUT_S
         )
     except sqlite3.Error as error:
-        raise BackupRefused(f"cannot open {target}: {error}") from None
+        raise BackupRefused(
+            N_("cannot open {path}: {reason}"), path=str(target), reason=str(error)
+        ) from None
     try:
         conn.isolation_level = None
         try:
@@ -332,8 +396,12 @@ def _exclusive(target: Path) -> Iterator[None]:
         except sqlite3.DatabaseError as error:
             if "not a database" not in str(error):
                 raise BackupRefused(
-                    f"{target} is in use ({error}); stop officers' commands and the sweep, "
-                    "then restore again"
+                    N_(
+                        "{path} is in use ({reason}); stop officers' commands and the sweep, "
+                        "then restore again"
+                    ),
+                    path=str(target),
+                    reason=str(error),
                 ) from None
             locked = False  # a damaged file: no writer to keep out
         yield

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from states import available_procedures, load_procedure
+from states.i18n import N_
 from store.audit import LogFilter, _filtered, record_from_row
 from store.repository import _case
 from store.tables import AuditRow, CaseFactsRow, CaseRow, DocumentRow
@@ -137,7 +138,7 @@ def _case_conditions(q: CaseQuery) -> list[ColumnElement[bool]]:
 def search_cases(engine: Engine, query: CaseQuery, offset: int = 0, limit: int = 50) -> CasePage:
     """The cases matching *query*, newest reference first, *limit* from *offset*."""
     if offset < 0 or not 1 <= limit <= 500:
-        raise InvalidInput("a page starts at 0 and holds 1 to 500 cases")
+        raise InvalidInput(N_("a page starts at 0 and holds 1 to 500 cases"))
     where = _case_conditions(query)
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(CaseRow).where(*where)).scalar_one()
@@ -167,7 +168,7 @@ def log_page(
 ) -> LogPage:
     """Records matching *flt* with ``seq`` below *before*, newest first."""
     if not 1 <= limit <= 500:
-        raise InvalidInput("a page holds 1 to 500 records")
+        raise InvalidInput(N_("a page holds 1 to 500 records"))
     query = select(*[getattr(AuditRow, n) for n in COLUMNS]).order_by(AuditRow.seq.desc())
     query = _filtered(query, flt)
     if before is not None:
@@ -242,7 +243,7 @@ def record_log_export(
     name the format and the filter. The export then holds records up to that size only.
     """
     if fmt not in ("csv", "jsonl"):
-        raise InvalidInput(f"unknown export format '{fmt}': csv or jsonl")
+        raise InvalidInput(N_("unknown export format '{format}': csv or jsonl"), format=fmt)
     with SqlAlchemyUnitOfWork(engine) as uow:
         uow.lock()
         head = uow.audit.lock_head()

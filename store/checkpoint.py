@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from states.i18n import N_
+from states.i18n import N_, Message
 from workflow.errors import WorkflowError
 from workflow.integrity import canonical_json
 
@@ -118,7 +118,7 @@ def generate_keypair(prefix: str) -> tuple[Path, Path, str]:
         )
     for path in (private_path, public_path):
         if path.exists():
-            raise KeyFileError(f"{path} exists; refusing to overwrite a key")
+            raise KeyFileError(N_("{path} exists; refusing to overwrite a key"), path=str(path))
     key = Ed25519PrivateKey.generate()
     private_pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -133,7 +133,9 @@ def generate_keypair(prefix: str) -> tuple[Path, Path, str]:
         os.chmod(private_path, 0o600)  # the umask may have narrowed, never widened, it
         _exclusive_write(public_path, public_pem, 0o644)
     except FileExistsError as exc:
-        raise KeyFileError(f"{exc.filename} exists; refusing to overwrite a key") from None
+        raise KeyFileError(
+            N_("{path} exists; refusing to overwrite a key"), path=str(exc.filename)
+        ) from None
     return private_path, public_path, fingerprint(key.public_key())
 
 
@@ -145,9 +147,11 @@ def load_private_key(path: str | Path) -> Ed25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
-        raise KeyFileError(f"cannot read private key {path}: {exc}") from None
+        raise KeyFileError(
+            N_("cannot read private key {path}: {reason}"), path=str(path), reason=str(exc)
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise KeyFileError(f"{path} is not an Ed25519 private key")
+        raise KeyFileError(N_("{path} is not an Ed25519 private key"), path=str(path))
     return key
 
 
@@ -159,9 +163,11 @@ def load_public_key(path: str | Path) -> Ed25519PublicKey:
     try:
         key = serialization.load_pem_public_key(Path(path).read_bytes())
     except (OSError, ValueError, TypeError) as exc:
-        raise KeyFileError(f"cannot read public key {path}: {exc}") from None
+        raise KeyFileError(
+            N_("cannot read public key {path}: {reason}"), path=str(path), reason=str(exc)
+        ) from None
     if not isinstance(key, Ed25519PublicKey):
-        raise KeyFileError(f"{path} is not an Ed25519 public key")
+        raise KeyFileError(N_("{path} is not an Ed25519 public key"), path=str(path))
     return key
 
 
@@ -236,49 +242,53 @@ def parse_checkpoint(body: bytes, sig: bytes | None, trusted: Ed25519PublicKey) 
     from cryptography.exceptions import InvalidSignature
 
     if not body.endswith(b"\n"):
-        raise CheckpointInvalid("not a head export (no final newline)")
+        raise CheckpointInvalid(Message(N_("not a head export (no final newline)")))
     text = body[:-1]
     try:
         data = json.loads(text.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise CheckpointInvalid("not a head export (not JSON)") from None
+        raise CheckpointInvalid(Message(N_("not a head export (not JSON)"))) from None
     if not isinstance(data, dict) or set(data) != HEAD_KEYS:
-        raise CheckpointInvalid("not a head export (unexpected keys)")
+        raise CheckpointInvalid(Message(N_("not a head export (unexpected keys)")))
     try:
         if canonical_json(data) != text:
-            raise CheckpointInvalid("not in canonical form (the file was edited)")
+            raise CheckpointInvalid(Message(N_("not in canonical form (the file was edited)")))
     except TypeError:
-        raise CheckpointInvalid("not in canonical form (the file was edited)") from None
+        raise CheckpointInvalid(
+            Message(N_("not in canonical form (the file was edited)"))
+        ) from None
     if data["type"] != HEAD_TYPE or data["v"] != HEAD_VERSION:
-        raise CheckpointInvalid("not a version-1 head export")
+        raise CheckpointInvalid(Message(N_("not a version-1 head export")))
     size, head = data["size"], data["head"]
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-        raise CheckpointInvalid("size is not a non-negative integer")
+        raise CheckpointInvalid(Message(N_("size is not a non-negative integer")))
     if not isinstance(head, str) or len(head) != 64 or head.strip("0123456789abcdef"):
-        raise CheckpointInvalid("head is not a SHA-256 hex digest")
+        raise CheckpointInvalid(Message(N_("head is not a SHA-256 hex digest")))
     for key in ("log", "at", "by"):
         if not isinstance(data[key], str):
-            raise CheckpointInvalid(f"{key} is not text")
+            raise CheckpointInvalid(Message(N_("{key} is not text"), key=key))
     if data["os_user"] is not None and not isinstance(data["os_user"], str):
-        raise CheckpointInvalid("os_user is not text")
+        raise CheckpointInvalid(Message(N_("os_user is not text")))
     if sig is None:
-        raise CheckpointInvalid("unsigned: no .sig file next to it")
+        raise CheckpointInvalid(Message(N_("unsigned: no .sig file next to it")))
     if data["key"] != fingerprint(trusted):
         raise CheckpointInvalid(
-            "signed by another key than the trusted one"
+            Message(N_("signed by another key than the trusted one"))
             if isinstance(data["key"], str)
-            else "names no signing key"
+            else Message(N_("names no signing key"))
         )
     try:
         raw = base64.b64decode(sig.removesuffix(b"\n"), validate=True)
     except (binascii.Error, ValueError):
-        raise CheckpointInvalid("signature file is not base64") from None
+        raise CheckpointInvalid(Message(N_("signature file is not base64"))) from None
     if len(raw) != 64 or signature_text(raw) != sig:
-        raise CheckpointInvalid("signature file is malformed")
+        raise CheckpointInvalid(Message(N_("signature file is malformed")))
     try:
         trusted.verify(raw, text)
     except InvalidSignature:
-        raise CheckpointInvalid("signature does not match (file or signature altered)") from None
+        raise CheckpointInvalid(
+            Message(N_("signature does not match (file or signature altered)"))
+        ) from None
     return HeadDocument(
         log=data["log"],
         size=size,
@@ -296,12 +306,16 @@ def read_checkpoint(path: str | Path, trusted: Ed25519PublicKey) -> HeadDocument
     try:
         body = target.read_bytes()
     except OSError as exc:
-        raise CheckpointInvalid(f"cannot read: {exc.strerror}") from None
+        raise CheckpointInvalid(
+            Message(N_("cannot read: {reason}"), reason=exc.strerror)
+        ) from None
     sig_path = Path(f"{target}{SIGNATURE_SUFFIX}")
     try:
         sig: bytes | None = sig_path.read_bytes()
     except FileNotFoundError:
         sig = None
     except OSError as exc:
-        raise CheckpointInvalid(f"cannot read {sig_path.name}: {exc.strerror}") from None
+        raise CheckpointInvalid(
+            Message(N_("cannot read {path}: {reason}"), path=sig_path.name, reason=exc.strerror)
+        ) from None
     return parse_checkpoint(body, sig, trusted)

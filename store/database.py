@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from states.i18n import N_
+from states.i18n import N_, Text
 from workflow.errors import WorkflowError
 
 WRITE_OPTION = "sistercity_write"
@@ -32,6 +32,24 @@ class DatabaseUnavailable(WorkflowError):
     """The database cannot be opened, reached or used with this URL."""
 
 
+#: The database driver's own words for the usual failures, in the catalogue (the others are
+#: shown as the driver says them).
+_DRIVER_REASONS = {
+    N_("file is not a database"),
+    N_("database disk image is malformed"),
+    N_("unable to open database file"),
+    N_("database is locked"),
+    N_("attempt to write a readonly database"),
+}
+
+
+def driver_reason(error: BaseException) -> str:
+    """The first line of a driver error, as a message id when it is a usual one."""
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    first = lines[0] if lines else type(error).__name__
+    return Text(first) if first in _DRIVER_REASONS else first
+
+
 class DatabaseRefused(WorkflowError):
     """The database server refused a write this login may not make (PostgreSQL's
     ``insufficient_privilege``: no grant, or an identity check of ``store/pg_identity.py``);
@@ -45,8 +63,8 @@ def refused(error: BaseException) -> DatabaseRefused | None:
         return None
     lines = str(orig).strip().splitlines()
     return DatabaseRefused(
-        f"the database refused this: {lines[0] if lines else 'permission denied'} "
-        "(nothing was written)"
+        N_("the database refused this: {reason} (nothing was written)"),
+        reason=lines[0] if lines else Text(N_("permission denied")),
     )
 
 
@@ -66,20 +84,18 @@ def database_errors() -> Iterator[None]:
             raise refusal from None
         if not isinstance(error, exc.OperationalError | exc.InterfaceError):
             raise
-        lines = str(error.orig or error).strip().splitlines()
         raise DatabaseUnavailable(
-            N_("database error: {detail}"), detail=lines[0] if lines else type(error).__name__
+            N_("database error: {detail}"), detail=driver_reason(error)
         ) from None
     except exc.DatabaseError as error:
         if isinstance(error, exc.IntegrityError | exc.ProgrammingError):
             raise
-        lines = str(error.orig or error).strip().splitlines()
         raise DatabaseUnavailable(
             N_(
                 "not a usable sistercity database ({detail}): check --db, or restore the file "
                 "from a backup"
             ),
-            detail=lines[0] if lines else type(error).__name__,
+            detail=driver_reason(error),
         ) from None
 
 
@@ -139,8 +155,12 @@ def sqlite_synchronous(value: str | None = None) -> str:
     mode = given.strip().upper() or DEFAULT_SYNCHRONOUS
     if mode not in SYNCHRONOUS_MODES:
         raise DatabaseUnavailable(
-            f"{SYNCHRONOUS_ENV}={given!r}: use FULL (every acknowledged step survives a power "
-            "cut, the default) or NORMAL (faster commits; a power cut may lose the last ones)"
+            N_(
+                "{variable}={value}: use FULL (every acknowledged step survives a power cut, the "
+                "default) or NORMAL (faster commits; a power cut may lose the last ones)"
+            ),
+            variable=SYNCHRONOUS_ENV,
+            value=repr(given),
         )
     return mode
 
@@ -154,8 +174,12 @@ def make_engine(db: str, synchronous: str | None = None) -> Engine:
         return _make_engine(db, synchronous)
     except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as error:
         raise DatabaseUnavailable(
-            f"cannot use database '{db}': {error} (give a file path, sqlite:///… or "
-            "postgresql+psycopg://…)"
+            N_(
+                "cannot use database '{db}': {reason} (give a file path, sqlite:///… or "
+                "postgresql+psycopg://…)"
+            ),
+            db=db,
+            reason=str(error),
         ) from None
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from states.i18n import N_
 from states.training import load_training_walk
 from store.database import make_engine
 from store.schema import init_database
@@ -94,6 +95,9 @@ def _remove_training_db(target: Path) -> None:
     finally:
         engine.dispose()
     if training != "1":
-        raise InvalidInput(f"{target} exists and is not a training database; choose another --db")
+        raise InvalidInput(
+            N_("{path} exists and is not a training database; choose another --db"),
+            path=str(target),
+        )
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 
+from states.i18n import N_, Message, Text
 from store.checkpoint import CheckpointInvalid, read_checkpoint
 from store.tables import AuditRow, SettingRow
 from store.verify import COLUMNS, expected_hash, expected_payload
@@ -65,10 +66,16 @@ class ReceiptCheck:
 def _recomputed(row: Sequence[Any]) -> str | None:
     """Why the stored row does not hash to its own columns, or ``None`` when it does."""
     if expected_payload(row[_FIELDS], row[_NOTE]) != row[_PAYLOAD]:
-        return "its fields or note no longer match its payload hash"
+        return Text(N_("its fields or note no longer match its payload hash"))
     if expected_hash(row) != row[_HASH]:
-        return "its stored columns no longer hash to its stored hash"
+        return Text(N_("its stored columns no longer hash to its stored hash"))
     return None
+
+
+def _reason(exc: Exception) -> str:
+    """Why a head could not be used: its message when it is one (``CheckpointInvalid``)."""
+    given = exc.args[0] if exc.args else ""
+    return given if isinstance(given, Message) else str(exc)
 
 
 def check_receipt(
@@ -81,19 +88,31 @@ def check_receipt(
     document = None
     if head is not None:
         if trusted_key is None:
-            return ReceiptCheck(receipt, USAGE, ("a head needs the trusted public key (--key)",))
+            return ReceiptCheck(
+                receipt, USAGE, (Message(N_("a head needs the trusted public key (--key)")),)
+            )
         try:
             document = read_checkpoint(head, trusted_key)
         except CheckpointInvalid as exc:
-            return ReceiptCheck(receipt, REWRITTEN, (f"head {Path(head).name}: {exc}",))
+            return ReceiptCheck(
+                receipt,
+                REWRITTEN,
+                (Message(N_("head {file}: {reason}"), file=Path(head).name, reason=_reason(exc)),),
+            )
         if document.size < receipt.seq:
             return ReceiptCheck(
                 receipt,
                 USAGE,
                 (
-                    f"head {Path(head).name} describes {document.size} records, before record "
-                    f"#{receipt.seq}: sign a newer head ('audit head --sign') to prove the log "
-                    "since",
+                    Message(
+                        N_(
+                            "head {file} describes {size} records, before record #{seq}: sign a "
+                            "newer head ('audit head --sign') to prove the log since"
+                        ),
+                        file=Path(head).name,
+                        size=document.size,
+                        seq=receipt.seq,
+                    ),
                 ),
                 document.size,
             )
@@ -105,8 +124,9 @@ def check_receipt(
         problem = _record_problem(receipt, log_id, {row[_SEQ]: tuple(row) for row in near})
         if problem is not None:
             return ReceiptCheck(receipt, TAMPERED, (problem,))
-        found = [
-            "record #{seq} of case {case}, step {step}, is in log {log} unchanged".format(
+        found: list[str] = [
+            Message(
+                N_("record #{seq} of case {case}, step {step}, is in log {log} unchanged"),
                 seq=receipt.seq, case=receipt.case or "-", step=receipt.step or "-",
                 log=receipt.log,
             )
@@ -118,7 +138,15 @@ def check_receipt(
             return ReceiptCheck(
                 receipt,
                 REWRITTEN,
-                (*found, f"head {name} belongs to log {document.log}, not {receipt.log}"),
+                (
+                    *found,
+                    Message(
+                        N_("head {file} belongs to log {log}, not {receipt_log}"),
+                        file=name,
+                        log=document.log,
+                        receipt_log=receipt.log,
+                    ),
+                ),
                 document.size,
             )
         # Every record from the receipt's to the head's, streamed: recomputed and linked.
@@ -128,16 +156,20 @@ def check_receipt(
         )
         for row in later:
             seq += 1
-            broken = ("it is missing" if row[_SEQ] != seq else None) or _recomputed(row)
+            broken = (Text(N_("it is missing")) if row[_SEQ] != seq else None) or _recomputed(row)
             if broken is None and row[_PREV] != previous:
-                broken = "it does not link to the record before it"
+                broken = Text(N_("it does not link to the record before it"))
             if broken is not None:
                 return ReceiptCheck(
                     receipt,
                     TAMPERED,
                     (
                         *found,
-                        f"record #{seq} after the receipt's: {broken}",
+                        Message(
+                            N_("record #{seq} after the receipt's: {broken}"),
+                            seq=seq,
+                            broken=broken,
+                        ),
                     ),
                     document.size,
                 )
@@ -148,8 +180,16 @@ def check_receipt(
             REWRITTEN,
             (
                 *found,
-                f"head {name} of {document.at} saw {document.size} records; the log has {seq} "
-                "(tail truncated or an older backup restored)",
+                Message(
+                    N_(
+                        "head {file} of {at} saw {size} records; the log has {records} (tail "
+                        "truncated or an older backup restored)"
+                    ),
+                    file=name,
+                    at=document.at,
+                    size=document.size,
+                    records=seq,
+                ),
             ),
             document.size,
         )
@@ -159,14 +199,25 @@ def check_receipt(
             REWRITTEN,
             (
                 *found,
-                f"the log no longer hashes to head {name} of {document.at} at record "
-                f"#{document.size}: it was rewritten after that head was signed",
+                Message(
+                    N_(
+                        "the log no longer hashes to head {file} of {at} at record #{size}: it "
+                        "was rewritten after that head was signed"
+                    ),
+                    file=name,
+                    at=document.at,
+                    size=document.size,
+                ),
             ),
             document.size,
         )
     found.append(
-        f"head {name} of {document.at} (record #{document.size}) still matches the log, "
-        "signature valid"
+        Message(
+            N_("head {file} of {at} (record #{size}) still matches the log, signature valid"),
+            file=name,
+            at=document.at,
+            size=document.size,
+        )
     )
     return ReceiptCheck(receipt, INTACT, tuple(found), document.size)
 
@@ -176,28 +227,39 @@ def _record_problem(
 ) -> str | None:
     """Why the receipt's record is not in the log as it was, or ``None``."""
     if log_id != receipt.log:
-        return f"this database holds log {log_id}, the receipt is of log {receipt.log}"
+        return Message(
+            N_("this database holds log {log}, the receipt is of log {receipt_log}"),
+            log=log_id,
+            receipt_log=receipt.log,
+        )
     row = by_seq.get(receipt.seq)
     if row is None:
-        return f"record #{receipt.seq} is missing from the log"
+        return Message(N_("record #{seq} is missing from the log"), seq=receipt.seq)
     named = (row[_LOG], row[_CASE], row[_TRIGGER])
     if named != (receipt.log, receipt.case, receipt.step):
-        return "record #{seq} is now of case {case}, step {step}, not the receipt's".format(
-            seq=receipt.seq, case=row[_CASE] or "-", step=row[_TRIGGER] or "-"
+        return Message(
+            N_("record #{seq} is now of case {case}, step {step}, not the receipt's"),
+            seq=receipt.seq,
+            case=row[_CASE] or "-",
+            step=row[_TRIGGER] or "-",
         )
     broken = _recomputed(row)
     if broken is not None:
-        return f"record #{receipt.seq} was changed: {broken}"
+        return Message(N_("record #{seq} was changed: {broken}"), seq=receipt.seq, broken=broken)
     if row[_HASH] != receipt.hash:
-        return (
-            f"record #{receipt.seq} hashes to {row[_HASH][:12]}…, the receipt says "
-            f"{receipt.hash[:12]}…"
+        return Message(
+            N_("record #{seq} hashes to {hash}…, the receipt says {receipt_hash}…"),
+            seq=receipt.seq,
+            hash=row[_HASH][:12],
+            receipt_hash=receipt.hash[:12],
         )
     earlier = by_seq.get(receipt.seq - 1)
     before = GENESIS_HASH if receipt.seq == 1 else earlier[_HASH] if earlier else None
     if row[_PREV] != before:
-        return f"record #{receipt.seq} no longer links to the record before it"
+        return Message(
+            N_("record #{seq} no longer links to the record before it"), seq=receipt.seq
+        )
     after = by_seq.get(receipt.seq + 1)
     if after is not None and after[_PREV] != row[_HASH]:
-        return f"the record after #{receipt.seq} no longer links to it"
+        return Message(N_("the record after #{seq} no longer links to it"), seq=receipt.seq)
     return None

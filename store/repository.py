@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from states.i18n import N_
 from store.tables import (
     AuditHeadRow,
     AuditRow,
@@ -480,7 +481,10 @@ class SqlAlchemyCaseRepository:
             },
         )
         if result.rowcount != 1:
-            raise CaseMoved(f"case {case.reference} changed under you; read it again and retry")
+            raise CaseMoved(
+                N_("case {reference} changed under you; read it again and retry"),
+                reference=case.reference,
+            )
         # The version held: the facts read with the case are still its facts.
         tx.facts_trusted.add(case.reference)
 
@@ -590,7 +594,7 @@ class SqlAlchemyOfficerRepository:
             _UPDATE_OFFICER, {"officer_id": actor.id, **_officer_columns(actor, audit_seq)}
         )
         if result.rowcount != 1:
-            raise ConcurrentUpdate(f"officer {actor.id} disappeared; read again")
+            raise ConcurrentUpdate(N_("officer {id} disappeared; read again"), id=actor.id)
         self._seq[actor.id] = audit_seq
 
     def audit_seq(self, officer_id: str) -> int | None:

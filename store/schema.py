@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, insert, select
 
+from states.i18n import N_
 from store.append_only import install as install_append_only
 from store.database import migration_mode
 from store.tables import AuditHeadRow, SettingRow
@@ -119,8 +120,10 @@ def init_database(engine: Engine, training: bool = False) -> InitResult:
             settings = {"log_id": log_id, "training": "1" if training else "0"}
         elif training and settings.get("training") != "1":
             raise InvalidInput(
-                "this database was created for real work; --training is chosen only when a "
-                "database is created"
+                N_(
+                    "this database was created for real work; --training is chosen only when a "
+                    "database is created"
+                )
             )
     _record_settings(engine, settings)
     return InitResult(

@@ -121,12 +121,12 @@ class SqlAlchemyUnitOfWork:
         except (StaleDataError, IntegrityError) as exc:
             self.session.rollback()
             raise ConcurrentUpdate(
-                "the case changed under you (another officer saved first); read it again"
+                N_("the case changed under you (another officer saved first); read it again")
             ) from exc
         except OperationalError as exc:
             self.session.rollback()
             if "locked" in str(exc).lower():
-                raise ConcurrentUpdate("the database is busy; try again") from exc
+                raise ConcurrentUpdate(N_("the database is busy; try again")) from exc
             raise
 
     def setting(self, key: str) -> str | None:

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, select
 
 from states import RETURN, load_procedure
+from states.i18n import N_, Message
 from store import append_only, pg_identity
 from store.checkpoint import CheckpointInvalid, HeadDocument, read_checkpoint
 from store.repository import AUDIT_COLUMNS
@@ -66,9 +67,11 @@ STILL_KINDS = frozenset({"denied", "plan", "letter"})
 #: Kinds never about a case; a ``denied`` record is about a case only when one was targeted.
 CASELESS_KINDS = frozenset({"officer", "head_export", "mechanism", "settings"})
 MAYBE_CASELESS_KINDS = frozenset({"denied"})
-NO_CHECKPOINT_WARNING = (
-    "no checkpoint given: deleting the newest records, or restoring an older backup, cannot be "
-    "ruled out; verify with --checkpoint FILE --key PUB from a signed 'audit head' export"
+NO_CHECKPOINT_WARNING = Message(
+    N_(
+        "no checkpoint given: deleting the newest records, or restoring an older backup, cannot "
+        "be ruled out; verify with --checkpoint FILE --key PUB from a signed 'audit head' export"
+    )
 )
 _TEXT_COLUMNS = (1, 3, 4, 6, 7, 8, 9, 10, 11, 12)
 _texts = operator.itemgetter(*_TEXT_COLUMNS)
@@ -99,8 +102,11 @@ class Problem:
     checkpoint: bool = False
 
     def line(self) -> str:
+        """``#seq field: detail``; a ``Message``, so its detail can be shown translated."""
         where = f"#{self.seq} " if self.seq is not None else ""
-        return f"{where}{self.field}: {self.detail}"
+        return Message(
+            "{where}{field}: {detail}", where=where, field=self.field, detail=self.detail
+        )
 
 
 @dataclass(frozen=True)
@@ -350,7 +356,13 @@ class _Walk:
             walk = _Case()
             if info is None:
                 walk.known = False
-                self.findings.add(seq, "case", f"case {reference} has records but no case row")
+                self.findings.add(
+                    seq,
+                    "case",
+                    Message(
+                        N_("case {reference} has records but no case row"), reference=reference
+                    ),
+                )
             self.case_walks[reference] = walk
         return walk
 
@@ -364,15 +376,27 @@ class _Walk:
             self.findings.add(
                 seq,
                 "case",
-                f"case {reference}: procedure {procedure} v{version} cannot be loaded "
-                f"({type(exc).__name__})",
+                Message(
+                    N_(
+                        "case {reference}: procedure {procedure} v{version} cannot be loaded "
+                        "({error})"
+                    ),
+                    reference=reference,
+                    procedure=procedure,
+                    version=version,
+                    error=type(exc).__name__,
+                ),
             )
 
     def record(self, row: Sequence[Any]) -> None:
         f = self.findings
         seq = row[0]
         if isinstance(seq, bool) or not isinstance(seq, int):
-            f.add(self.expected_seq, "sequence", f"not an integer: {seq!r}")
+            f.add(
+                self.expected_seq,
+                "sequence",
+                Message(N_("not an integer: {value}"), value=repr(seq)),
+            )
             self.expected_seq += 1
             self.prev_hash = row[17] if isinstance(row[17], str) else ""
             return
@@ -381,9 +405,21 @@ class _Walk:
                 missing = f"#{self.expected_seq}" + (
                     f"–#{seq - 1}" if seq - 1 > self.expected_seq else ""
                 )
-                f.add(self.expected_seq, "sequence", f"{missing} missing (gap before #{seq})")
+                f.add(
+                    self.expected_seq,
+                    "sequence",
+                    Message(N_("{missing} missing (gap before #{seq})"), missing=missing, seq=seq),
+                )
             else:
-                f.add(seq, "sequence", f"#{seq} out of order (expected #{self.expected_seq})")
+                f.add(
+                    seq,
+                    "sequence",
+                    Message(
+                        N_("#{seq} out of order (expected #{expected_seq})"),
+                        seq=seq,
+                        expected_seq=self.expected_seq,
+                    ),
+                )
         self.expected_seq = seq + 1
         self.count += 1
         self.last_seq = seq
@@ -393,7 +429,11 @@ class _Walk:
         try:
             self._record_body(row, seq)
         except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
-            f.add(seq, "row", f"malformed stored values ({type(exc).__name__})")
+            f.add(
+                seq,
+                "row",
+                Message(N_("malformed stored values ({error})"), error=type(exc).__name__),
+            )
         self.prev_hash = stored_hash if isinstance(stored_hash, str) else ""
 
     def _record_body(self, row: Sequence[Any], seq: int) -> None:
@@ -401,11 +441,27 @@ class _Walk:
         if len(row) != _WIDTH:
             raise ValueError("wrong number of columns")
         if self.log_id is not None and row[1] != self.log_id:
-            f.add(seq, "log_id", f"{row[1]!r} is not this database's log {self.log_id}")
+            f.add(
+                seq,
+                "log_id",
+                Message(
+                    N_("{value} is not this database's log {log}"),
+                    value=repr(row[1]),
+                    log=self.log_id,
+                ),
+            )
         if row[2] != RECORD_VERSION:
-            f.add(seq, "record_version", f"unknown record version {row[2]!r}")
+            f.add(
+                seq,
+                "record_version",
+                Message(N_("unknown record version {value}"), value=repr(row[2])),
+            )
         if row[16] != self.prev_hash:
-            f.add(seq, "prev_hash", "does not equal the previous record's hash (link broken)")
+            f.add(
+                seq,
+                "prev_hash",
+                Message(N_("does not equal the previous record's hash (link broken)")),
+            )
         # The text columns, joined by a character that composes with nothing: one check for the
         # usual row (all text, all NFC); column by column only when that fails.
         try:
@@ -420,7 +476,7 @@ class _Walk:
                 if type(value) is not str:
                     raise TypeError(COLUMNS[i])
                 if not value.isascii() and not unicodedata.is_normalized("NFC", value):
-                    f.add(seq, COLUMNS[i], "stored text is not NFC")
+                    f.add(seq, COLUMNS[i], Message(N_("stored text is not NFC")))
         case_seq = row[5]
         if case_seq is not None and (isinstance(case_seq, bool) or not isinstance(case_seq, int)):
             raise TypeError(COLUMNS[5])
@@ -442,10 +498,14 @@ class _Walk:
         except (ValueError, TypeError, RecursionError):
             parsed, canonical = None, False
         if not canonical or not isinstance(parsed, dict):
-            f.add(seq, "fields", "not canonical JSON of an object (the stored text was edited)")
+            f.add(
+                seq,
+                "fields",
+                Message(N_("not canonical JSON of an object (the stored text was edited)")),
+            )
             payload_ok = False
         if note and not note.isascii() and not unicodedata.is_normalized("NFC", note):
-            f.add(seq, "note", "stored text is not NFC")
+            f.add(seq, "note", Message(N_("stored text is not NFC")))
             payload_ok = False
         stored_hash = row[17]
         if payload_ok:
@@ -455,28 +515,38 @@ class _Walk:
                 pass  # the usual record: payload and hash hold (so the hash is a hex digest)
             else:
                 if not _is_hex64(stored_hash):
-                    f.add(seq, "hash", "not a SHA-256 hex digest")
+                    f.add(seq, "hash", Message(N_("not a SHA-256 hex digest")))
                 if payload != row[15]:
                     if expected_hash(row, payload) == stored_hash:
-                        f.add(seq, "payload_sha256", "the stored payload hash was changed")
+                        f.add(
+                            seq,
+                            "payload_sha256",
+                            Message(N_("the stored payload hash was changed")),
+                        )
                     else:
                         f.add(
                             seq,
                             "payload (fields/note)",
-                            "fields or note differ from what the payload hash covers",
+                            Message(N_("fields or note differ from what the payload hash covers")),
                         )
                 elif recomputed != stored_hash:
                     f.add(
                         seq,
                         "hash",
-                        "the stored hash does not match the record's columns "
-                        "(a column or the hash itself was changed)",
+                        Message(
+                            N_(
+                                "the stored hash does not match the record's columns "
+                                "(a column or the hash itself was changed)"
+                            )
+                        ),
                     )
         else:
             if not _is_hex64(stored_hash):
-                f.add(seq, "hash", "not a SHA-256 hex digest")
+                f.add(seq, "hash", Message(N_("not a SHA-256 hex digest")))
             if expected_hash(row) != stored_hash:
-                f.add(seq, "hash", "the stored hash does not match the record's columns")
+                f.add(
+                    seq, "hash", Message(N_("the stored hash does not match the record's columns"))
+                )
         self._semantics(row, seq, parsed)
         if self.authority:
             self._authority(row, seq, parsed)
@@ -520,15 +590,19 @@ class _Walk:
             or parsed.get("size") != seq - 1
             or parsed.get("head") != row[16]
         ):
-            f.add(seq, "head_export", "the exported size/head is not the record before it")
+            f.add(
+                seq,
+                "head_export",
+                Message(N_("the exported size/head is not the record before it")),
+            )
         if reference is None:
             if kind not in CASELESS_KINDS and kind not in MAYBE_CASELESS_KINDS:
-                f.add(seq, "kind", f"a '{kind}' record without a case")
+                f.add(seq, "kind", Message(N_("a '{kind}' record without a case"), kind=kind))
             if case_seq is not None:
-                f.add(seq, "case_seq", "set on a record without a case")
+                f.add(seq, "case_seq", Message(N_("set on a record without a case")))
             return
         if kind in CASELESS_KINDS or (kind not in MOVING_KINDS and kind not in STILL_KINDS):
-            f.add(seq, "kind", f"'{kind}' is not a kind of case record")
+            f.add(seq, "kind", Message(N_("'{kind}' is not a kind of case record"), kind=kind))
             return
         walk = self.case_walk(reference, seq)
         fields = parsed if isinstance(parsed, dict) else {}
@@ -545,11 +619,24 @@ class _Walk:
             f.add(
                 seq,
                 "case_seq",
-                f"case {reference}: #{case_seq} follows #{walk.last_case_seq}",
+                Message(
+                    N_("case {reference}: #{case_seq} follows #{last_case_seq}"),
+                    reference=reference,
+                    case_seq=case_seq,
+                    last_case_seq=walk.last_case_seq,
+                ),
             )
         walk.last_case_seq = case_seq if isinstance(case_seq, int) else walk.last_case_seq + 1
         if walk.known and walk.version is None:
-            f.add(seq, "transition", f"case {reference}: a '{kind}' record before it was opened")
+            f.add(
+                seq,
+                "transition",
+                Message(
+                    N_("case {reference}: a '{kind}' record before it was opened"),
+                    reference=reference,
+                    kind=kind,
+                ),
+            )
             walk.known = False
         if not walk.known:
             return
@@ -558,32 +645,85 @@ class _Walk:
             return
         if kind in STILL_KINDS:
             if dest is not None:
-                f.add(seq, "dest", f"a '{kind}' record may not move case {reference}")
+                f.add(
+                    seq,
+                    "dest",
+                    Message(
+                        N_("a '{kind}' record may not move case {reference}"),
+                        kind=kind,
+                        reference=reference,
+                    ),
+                )
             if kind == "denied" and source != walk.state:
-                f.add(seq, "source", f"case {reference} was in '{walk.state}', not '{source}'")
+                f.add(
+                    seq,
+                    "source",
+                    Message(
+                        N_("case {reference} was in '{state}', not '{source}'"),
+                        reference=reference,
+                        state=walk.state,
+                        source=source,
+                    ),
+                )
             return
         if kind == "open" or (kind == "import" and walk.state is None):
             if walk.state is not None:
-                f.add(seq, "transition", f"case {reference} opened twice")
+                f.add(
+                    seq,
+                    "transition",
+                    Message(N_("case {reference} opened twice"), reference=reference),
+                )
             expected_dest = walk.initial if kind == "open" else dest
             if source is not None or dest != expected_dest or dest not in walk.states:
-                f.add(seq, "transition", f"case {reference} cannot start in '{dest}'")
+                f.add(
+                    seq,
+                    "transition",
+                    Message(
+                        N_("case {reference} cannot start in '{dest}'"),
+                        reference=reference,
+                        dest=dest,
+                    ),
+                )
         elif walk.state is None:
-            f.add(seq, "transition", f"case {reference} moves before it was opened")
+            f.add(
+                seq,
+                "transition",
+                Message(N_("case {reference} moves before it was opened"), reference=reference),
+            )
         elif source != walk.state:
             f.add(
                 seq,
                 "transition",
-                f"case {reference}: from '{source}' but it was in '{walk.state}'",
+                Message(
+                    N_("case {reference}: from '{source}' but it was in '{state}'"),
+                    reference=reference,
+                    source=source,
+                    state=walk.state,
+                ),
             )
         elif kind == "transition" and (trigger, source, dest) not in walk.edges:
             f.add(
                 seq,
                 "transition",
-                f"case {reference}: '{trigger}' {source} → {dest} is not a step of its procedure",
+                Message(
+                    N_(
+                        "case {reference}: '{trigger}' {source} → {dest} is not a step of its "
+                        "procedure"
+                    ),
+                    reference=reference,
+                    trigger=trigger,
+                    source=source,
+                    dest=dest,
+                ),
             )
         elif kind == "import" and dest not in walk.states:
-            f.add(seq, "transition", f"case {reference}: unknown state '{dest}'")
+            f.add(
+                seq,
+                "transition",
+                Message(
+                    N_("case {reference}: unknown state '{dest}'"), reference=reference, dest=dest
+                ),
+            )
         if kind == "import":
             walk.previous = None
         elif dest != walk.state:
@@ -608,7 +748,15 @@ class _Walk:
             self.findings.add(
                 seq,
                 "transition",
-                f"case {row[4]}: migrated to '{row[8]}' where its mapping leads to '{expected}'",
+                Message(
+                    N_(
+                        "case {reference}: migrated to '{dest}' where its mapping leads to "
+                        "'{expected}'"
+                    ),
+                    reference=row[4],
+                    dest=row[8],
+                    expected=expected,
+                ),
             )
         walk.previous = _map_state(walk.previous, mapping or {}, walk.states)
         walk.state = row[8]
@@ -628,12 +776,24 @@ def _map_state(
 def _migration_problem(walk: _Case, row: Sequence[Any], fields: Mapping[str, Any]) -> str | None:
     source, reference = row[7], row[4]
     if fields.get("procedure") != walk.procedure or fields.get("from_version") != walk.version:
-        return (
-            f"case {reference}: migration from {fields.get('procedure')} "
-            f"v{fields.get('from_version')}, but it ran under {walk.procedure} v{walk.version}"
+        return Message(
+            N_(
+                "case {reference}: migration from {procedure} v{version}, but it ran under "
+                "{walked} v{walked_version}"
+            ),
+            reference=reference,
+            procedure=fields.get("procedure"),
+            version=fields.get("from_version"),
+            walked=walk.procedure,
+            walked_version=walk.version,
         )
     if source != walk.state:
-        return f"case {reference}: migration from '{source}' but it was in '{walk.state}'"
+        return Message(
+            N_("case {reference}: migration from '{source}' but it was in '{state}'"),
+            reference=reference,
+            source=source,
+            state=walk.state,
+        )
     return None
 
 
@@ -673,19 +833,32 @@ def verify_rows(
     for reference, info in sorted(cases.items()):
         case_walk = walk.case_walks.get(reference)
         if case_walk is None:
-            findings.add(None, "case", f"case {reference} has no audit records")
+            findings.add(
+                None,
+                "case",
+                Message(N_("case {reference} has no audit records"), reference=reference),
+            )
         elif case_walk.known and case_walk.version not in (None, info.version):
             findings.add(
                 case_walk.last_move_seq,
                 "version",
-                f"case {reference} runs under v{info.version} but its records under "
-                f"v{case_walk.version}",
+                Message(
+                    N_("case {reference} runs under v{version} but its records under v{walked}"),
+                    reference=reference,
+                    version=info.version,
+                    walked=case_walk.version,
+                ),
             )
         elif case_walk.known and case_walk.state != info.state:
             findings.add(
                 case_walk.last_move_seq,
                 "state",
-                f"case {reference} is '{info.state}' but its records end in '{case_walk.state}'",
+                Message(
+                    N_("case {reference} is '{state}' but its records end in '{walked}'"),
+                    reference=reference,
+                    state=info.state,
+                    walked=case_walk.state,
+                ),
             )
         elif (
             case_walk.known
@@ -695,8 +868,15 @@ def verify_rows(
             findings.add(
                 case_walk.last_move_seq,
                 "previous_state",
-                f"case {reference} would resume to '{info.previous_state}' but its records "
-                f"left '{case_walk.previous}'",
+                Message(
+                    N_(
+                        "case {reference} would resume to '{state}' but its records left "
+                        "'{walked}'"
+                    ),
+                    reference=reference,
+                    state=info.previous_state,
+                    walked=case_walk.previous,
+                ),
             )
         if walk.authority and case_walk is not None and info.details is not None:
             for problem in walk.replay.case_problems(reference, info.details):
@@ -711,34 +891,65 @@ def verify_rows(
             findings.add(None, "settings", problem)
     # The head row.
     if head is None:
-        findings.add(None, "head", "the audit head row is missing")
+        findings.add(None, "head", Message(N_("the audit head row is missing")))
     else:
         head_seq, head_hash, head_log = head
         if head_seq != walk.last_seq or head_hash != last_hash:
             findings.add(
                 min(head_seq, walk.last_seq) + 1 if isinstance(head_seq, int) else None,
                 "head",
-                f"the head row says #{head_seq} {str(head_hash)[:12]}…, the log ends at "
-                f"#{walk.last_seq} {last_hash[:12]}…",
+                Message(
+                    N_(
+                        "the head row says #{seq} {hash}…, the log ends at #{last_seq} "
+                        "{last_hash}…"
+                    ),
+                    seq=head_seq,
+                    hash=str(head_hash)[:12],
+                    last_seq=walk.last_seq,
+                    last_hash=last_hash[:12],
+                ),
             )
         if log_id is not None and head_log != log_id:
-            findings.add(None, "head", f"the head row names log {head_log}, not {log_id}")
+            findings.add(
+                None,
+                "head",
+                Message(
+                    N_("the head row names log {head_log}, not {log_id}"),
+                    head_log=head_log,
+                    log_id=log_id,
+                ),
+            )
     # Checkpoints.
     statuses: list[CheckpointStatus] = []
     for path, doc in checkpoints:
         if not isinstance(doc, HeadDocument):
             statuses.append(CheckpointStatus(path, False, doc))
-            findings.add(None, "checkpoint", f"{Path(path).name}: {doc}", checkpoint=True)
+            findings.add(
+                None,
+                "checkpoint",
+                Message(N_("{file}: {detail}"), file=Path(path).name, detail=doc),
+                checkpoint=True,
+            )
             continue
         detail = _compare_checkpoint(doc, log_id, walk, last_hash)
         statuses.append(
             CheckpointStatus(
-                path, detail is None, detail or "consistent", doc.size, doc.head, doc.at
+                path,
+                detail is None,
+                detail or Message(N_("consistent")),
+                doc.size,
+                doc.head,
+                doc.at,
             )
         )
         if detail is not None:
             bad = walk.last_seq + 1 if doc.size > walk.last_seq else max(doc.size, 1)
-            findings.add(bad, "checkpoint", f"{Path(path).name}: {detail}", checkpoint=True)
+            findings.add(
+                bad,
+                "checkpoint",
+                Message(N_("{file}: {detail}"), file=Path(path).name, detail=detail),
+                checkpoint=True,
+            )
     warnings = () if checkpoints else (NO_CHECKPOINT_WARNING,)
     return VerifyResult(
         log_id=log_id,
@@ -756,18 +967,31 @@ def _compare_checkpoint(
     doc: HeadDocument, log_id: str | None, walk: _Walk, last_hash: str
 ) -> str | None:
     if log_id is not None and doc.log != log_id:
-        return f"belongs to log {doc.log}, not this database's log {log_id}"
+        return Message(
+            N_("belongs to log {log}, not this database's log {log_id}"),
+            log=doc.log,
+            log_id=log_id,
+        )
     if doc.size > walk.last_seq:
-        return (
-            f"the checkpoint of {doc.at} saw {doc.size} records but the log has "
-            f"{walk.last_seq}: records #{walk.last_seq + 1}–#{doc.size} were removed "
-            "(tail truncated or an older backup restored)"
+        return Message(
+            N_(
+                "the checkpoint of {at} saw {size} records but the log has {records}: records "
+                "#{first}–#{size} were removed (tail truncated or an older backup restored)"
+            ),
+            at=doc.at,
+            size=doc.size,
+            records=walk.last_seq,
+            first=walk.last_seq + 1,
         )
     stored = GENESIS_HASH if doc.size == 0 else walk.seen_hash.get(doc.size)
     if stored != doc.head:
-        return (
-            f"the hash of record #{doc.size} differs from the checkpoint of {doc.at}: the log "
-            f"was rewritten at or before #{doc.size} (re-chained, or restored and continued)"
+        return Message(
+            N_(
+                "the hash of record #{size} differs from the checkpoint of {at}: the log was "
+                "rewritten at or before #{size} (re-chained, or restored and continued)"
+            ),
+            size=doc.size,
+            at=doc.at,
         )
     return None
 
@@ -783,7 +1007,9 @@ def _storage_findings(conn: Connection) -> list[str]:
     present = append_only.installed(conn)
     missing = [n for n in expected if n not in present]
     if missing:
-        found.append(f"append-only trigger(s) missing: {', '.join(missing)}")
+        found.append(
+            Message(N_("append-only trigger(s) missing: {names}"), names=", ".join(missing))
+        )
     elif conn.dialect.name == "postgresql":
         disabled = [
             r[0]
@@ -793,12 +1019,21 @@ def _storage_findings(conn: Connection) -> list[str]:
             )
         ]
         if disabled:
-            found.append(f"append-only trigger(s) disabled: {', '.join(sorted(disabled))}")
+            found.append(
+                Message(
+                    N_("append-only trigger(s) disabled: {names}"),
+                    names=", ".join(sorted(disabled)),
+                )
+            )
     if pg_identity.migrated(conn):
         enabled = pg_identity.installed(conn)
         off = [n for n in pg_identity.TRIGGERS.values() if n not in enabled]
         if off:
-            found.append(f"identity trigger(s) missing or disabled: {', '.join(off)}")
+            found.append(
+                Message(
+                    N_("identity trigger(s) missing or disabled: {names}"), names=", ".join(off)
+                )
+            )
     return found
 
 
@@ -843,12 +1078,15 @@ def verify_database(
     docs: list[tuple[str, HeadDocument | str]] = []
     for path in checkpoints:
         if trusted_key is None:
-            docs.append((str(path), "no trusted public key given to check its signature"))
+            docs.append(
+                (str(path), Message(N_("no trusted public key given to check its signature")))
+            )
             continue
         try:
             docs.append((str(path), read_checkpoint(path, trusted_key)))
         except CheckpointInvalid as exc:
-            docs.append((str(path), str(exc)))
+            given = exc.args[0] if exc.args else ""
+            docs.append((str(path), given if isinstance(given, Message) else str(exc)))
     conn = engine.connect()
     if conn.dialect.name == "postgresql":
         conn = conn.execution_options(isolation_level="REPEATABLE READ")

@@ -29,12 +29,12 @@ from starlette.staticfiles import StaticFiles
 
 from diagrams import DiagramError
 from states import PHASE_LABELS, PHASES, Label
-from states.i18n import render
+from states.i18n import N_, render
 from store import DatabaseUnavailable, database_errors
 from store.unit_of_work import NotInitialised
 from web import i18n, svg
 from web.i18n import Lang
-from web.params import BadRequest, Params
+from web.params import BadRequest, Params, Refusal
 from web.queries import CaseQuery, Library, LogFilter
 from web.security import AccessGuard, SecurityHeaders
 from web.verifier import Verifier
@@ -77,11 +77,11 @@ class WebConfig:
     clock: Callable[[], dt.datetime] = field(default=_now)
 
 
-class NotFound(Exception):
+class NotFound(Refusal):
     """Nothing to show at this address for this officer (other provinces' cases included)."""
 
 
-class Forbidden(Exception):
+class Forbidden(Refusal):
     """The request names no officer who may use the view."""
 
 
@@ -185,10 +185,10 @@ class WebApp:
         header = self.config.trusted_header or ""
         login = request.headers.get(header, "").strip()
         if not login:
-            raise Forbidden(f"the proxy sent no '{header}' header")
+            raise Forbidden(N_("the proxy sent no '{header}' header"), header=header)
         actor = self.library.officer_by_login(login)
         if actor is None:
-            raise Forbidden(f"'{login[:64]}' is not a registered officer")
+            raise Forbidden(N_("'{login}' is not a registered officer"), login=login[:64])
         return actor
 
     def render(self, page: Page, template: str, status: int = 200, **values: Any) -> Response:
@@ -232,13 +232,15 @@ class WebApp:
 
     def in_scope(self, page: Page, province: str) -> None:
         if page.scope is not None and province != page.scope:
-            raise NotFound(f"province {province} is outside what you may read")
+            raise NotFound(
+                N_("province {province} is outside what you may read"), province=province
+            )
 
     def visible_case(self, page: Page, reference: str) -> Case:
         case = self.library.case(reference)
         if page.scope is not None and case.province != page.scope:
             # The same answer as for a case that does not exist.
-            raise CaseNotFound(f"no case '{reference}'")
+            raise CaseNotFound(N_("no case '{reference}'"), reference=reference)
         return case
 
     def province_filter(self, page: Page, params: Params) -> str | None:
@@ -339,7 +341,7 @@ class WebApp:
         found = self.library.search(query, (page_no - 1) * PAGE_SIZE, PAGE_SIZE)
         pages = max(1, math.ceil(found.total / PAGE_SIZE))
         if page_no > pages:
-            raise NotFound(f"page {page_no}: there are {pages}")
+            raise NotFound(N_("page {page}: there are {pages}"), page=page_no, pages=pages)
         today = local_date(page.now)
         rows = [(c, self.library.time_in_step(c, today)) for c in found.cases]
         filters = {
@@ -383,7 +385,7 @@ class WebApp:
             # Graphviz output of ``diagrams``, which escapes every label it draws.
             diagram = Markup(svg.inline(marked, page.t("path_alt", ref=case.reference)))  # noqa: S704
         except DiagramError as exc:
-            picture_error = _one_line(exc)
+            picture_error = _one_line(exc, page.lang)
         return self.render(
             page,
             "case.html",
@@ -414,7 +416,7 @@ class WebApp:
         try:
             data = self.library.case_svg(case, history, page.now, page.lang)
         except DiagramError as exc:
-            raise NotFound(_one_line(exc)) from None
+            raise NotFound(_one_line(exc, page.lang)) from None
         return Response(data, media_type="image/svg+xml")
 
     def document(self, page: Page, params: Params) -> Response:
@@ -426,7 +428,11 @@ class WebApp:
             if d.sha256 == digest
         ]  # fmt: skip
         if not cited:
-            raise NotFound(f"case {case.reference} cites no document {digest[:12]}…")
+            raise NotFound(
+                N_("case {reference} cites no document {sha256}…"),
+                reference=case.reference,
+                sha256=digest[:12],
+            )
         content = self.library.document(digest)
         name = cited[0].name or f"{digest[:12]}.bin"
         return Response(
@@ -444,10 +450,12 @@ class WebApp:
         procedures = self.library.procedures()
         name = params.choice("procedure", procedures) or "provincial"
         if name not in procedures:
-            raise NotFound(f"no procedure '{name}'")
+            raise NotFound(N_("no procedure '{name}'"), name=name)
         version = params.integer("version", 1, 999) or max(procedures[name])
         if version not in procedures[name]:
-            raise NotFound(f"procedure {name} has no version {version}")
+            raise NotFound(
+                N_("procedure {name} has no version {version}"), name=name, version=version
+            )
         loaded = self.library.loaded(name, version)
         picture_error = None
         diagram = Markup("")
@@ -456,7 +464,7 @@ class WebApp:
             alt = page.t("diagram_alt", name=page.label(loaded.definition.title), version=version)
             diagram = Markup(svg.inline(drawn, alt))  # noqa: S704 - as on the case page
         except DiagramError as exc:
-            picture_error = _one_line(exc)
+            picture_error = _one_line(exc, page.lang)
         d = loaded.definition
         return self.render(
             page,
@@ -482,7 +490,11 @@ class WebApp:
             case = case.upper()
         since, until = params.date("since"), params.date("until")
         if since and until and since > until:
-            raise BadRequest(f"since {since.isoformat()} is after until {until.isoformat()}")
+            raise BadRequest(
+                N_("since {since} is after until {until}"),
+                since=since.isoformat(),
+                until=until.isoformat(),
+            )
         return LogFilter(
             case=case,
             officer=params.text("officer"),

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable
+from typing import Any
 
 from starlette.datastructures import QueryParams
 
+from states.i18n import N_, render
 from web.i18n import LANGS, Lang
 from web.queries import resolve_province
 from workflow.fields import parse_date
@@ -19,7 +21,17 @@ from workflow.fields import parse_date
 MAX_LENGTH = 200
 
 
-class BadRequest(Exception):
+class Refusal(Exception):
+    """What the view refuses to show, raised with a message id and named parameters, shown in
+    the page's language (``states.i18n.render``)."""
+
+    def __init__(self, msgid: str = "", /, **params: Any) -> None:
+        self.msgid = msgid
+        self.params = params
+        super().__init__(msgid.format(**params) if params else msgid)
+
+
+class BadRequest(Refusal):
     """A request the view cannot read; the message is one line for the reader."""
 
 
@@ -30,12 +42,18 @@ class Params:
         names = {"lang", *allowed}
         for key in query:
             if key not in names:
-                raise BadRequest(f"unknown parameter '{key[:40]}'")
+                raise BadRequest(N_("unknown parameter '{name}'"), name=key[:40])
             values = query.getlist(key)
             if len(values) > 1:
-                raise BadRequest(f"parameter '{key}' given {len(values)} times")
+                raise BadRequest(
+                    N_("parameter '{name}' given {count} times"), name=key, count=len(values)
+                )
             if len(values[0]) > MAX_LENGTH:
-                raise BadRequest(f"parameter '{key}' is longer than {MAX_LENGTH} characters")
+                raise BadRequest(
+                    N_("parameter '{name}' is longer than {limit} characters"),
+                    name=key,
+                    limit=MAX_LENGTH,
+                )
         self.query = query
 
     def text(self, name: str) -> str | None:
@@ -49,7 +67,7 @@ class Params:
         for known in LANGS:
             if value == known:
                 return known
-        raise BadRequest(f"lang '{value[:20]}': use th or en")
+        raise BadRequest(N_("lang '{value}': use th or en"), value=value[:20])
 
     def integer(self, name: str, low: int, high: int) -> int | None:
         """A whole number between *low* and *high*."""
@@ -57,7 +75,13 @@ class Params:
         if value is None:
             return None
         if not value.isdecimal() or not low <= int(value) <= high:
-            raise BadRequest(f"{name} '{value[:20]}': expected a number from {low} to {high}")
+            raise BadRequest(
+                N_("{name} '{value}': expected a number from {low} to {high}"),
+                name=name,
+                value=value[:20],
+                low=low,
+                high=high,
+            )
         return int(value)
 
     def fiscal_year(self, name: str) -> int | None:
@@ -65,7 +89,10 @@ class Params:
         value = self.text(name)
         if value is not None and value.isdecimal() and 1900 <= int(value) < 2400:
             raise BadRequest(
-                f"{name} '{value}': give the Buddhist Era year, e.g. {int(value) + 543}"
+                N_("{name} '{value}': give the Buddhist Era year, e.g. {year}"),
+                name=name,
+                value=value,
+                year=int(value) + 543,
             )
         return self.integer(name, 2400, 2800)
 
@@ -77,7 +104,9 @@ class Params:
         try:
             return parse_date(value)
         except ValueError as exc:
-            raise BadRequest(f"{name} '{value[:20]}': {exc}") from None
+            raise BadRequest(
+                N_("{name} '{value}': {reason}"), name=name, value=value[:20], reason=render(exc)
+            ) from None
 
     def flag(self, name: str) -> bool:
         """A checkbox: absent, empty or ``0`` is off; ``1``, ``on``, ``yes`` or ``true`` is on."""
@@ -86,13 +115,15 @@ class Params:
             return False
         if value in ("1", "on", "yes", "true"):
             return True
-        raise BadRequest(f"{name} '{value[:20]}': expected 1 or 0")
+        raise BadRequest(N_("{name} '{value}': expected 1 or 0"), name=name, value=value[:20])
 
     def choice(self, name: str, choices: Collection[str]) -> str | None:
         """One of *choices*."""
         value = self.text(name)
         if value is not None and value not in choices:
-            raise BadRequest(f"{name} '{value[:40]}' is not one of the known values")
+            raise BadRequest(
+                N_("{name} '{value}' is not one of the known values"), name=name, value=value[:40]
+            )
         return value
 
     def province(self, name: str = "province") -> str | None:
@@ -102,5 +133,5 @@ class Params:
             return None
         code = resolve_province(value)
         if code is None:
-            raise BadRequest(f"province '{value[:40]}' is not known")
+            raise BadRequest(N_("province '{value}' is not known"), value=value[:40])
         return code

@@ -56,7 +56,10 @@ def test_the_proxy_must_name_a_registered_officer(app: Starlette) -> None:
     missing = client(app, None).get("/")
     assert missing.status_code == 403 and f"&#39;{HEADER}&#39;" in missing.text
     unknown = client(app, "mallory").get("/")
-    assert unknown.status_code == 403 and "not a registered officer" in unknown.text
+    assert unknown.status_code == 403  # said in the page's language (Thai unless ?lang=en)
+    assert "&#39;mallory&#39; ไม่ใช่เจ้าหน้าที่ที่ลงทะเบียนไว้" in unknown.text
+    in_english = client(app, "mallory").get("/?lang=en")
+    assert "&#39;mallory&#39; is not a registered officer" in in_english.text
     elsewhere = client(app, "aud", peer="10.1.2.3").get("/")
     assert elsewhere.status_code == 403  # the header is believed from the proxy only
     assert "aud" not in elsewhere.text
