@@ -82,13 +82,13 @@ def database_errors() -> Iterator[None]:
         refusal = refused(error)
         if refusal is not None:
             raise refusal from None
-        if not isinstance(error, exc.OperationalError | exc.InterfaceError):
-            raise
-        raise DatabaseUnavailable(
-            N_("database error: {detail}"), detail=driver_reason(error)
-        ) from None
-    except exc.DatabaseError as error:
-        if isinstance(error, exc.IntegrityError | exc.ProgrammingError):
+        if isinstance(error, exc.OperationalError | exc.InterfaceError):
+            raise DatabaseUnavailable(
+                N_("database error: {detail}"), detail=driver_reason(error)
+            ) from None
+        if not isinstance(error, exc.DatabaseError) or isinstance(
+            error, exc.IntegrityError | exc.ProgrammingError
+        ):
             raise
         raise DatabaseUnavailable(
             N_(
