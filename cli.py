@@ -1174,7 +1174,7 @@ def _size(value: str | None) -> str | None:
     try:
         parse_size(value)
     except WorkflowError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(render(exc)) from None
     return value
 
 
@@ -1729,7 +1729,7 @@ def audit_receipt_check(
     try:
         given = parse_receipt(text)
     except ReceiptUnreadable as exc:
-        raise click.BadParameter(str(exc), param_hint="RECEIPT") from None
+        raise click.BadParameter(render(exc), param_hint="RECEIPT") from None
     result = check_receipt(app.engine, given, head_file, key)
     if as_json:
         emit_json(result.as_dict())
