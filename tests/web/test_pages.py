@@ -256,4 +256,4 @@ def test_a_corrupted_document_is_refused(app: Starlette, site: Site) -> None:
         )
     response = client(app).get(f"/cases/{site.chiang_mai}/documents/{site.evidence_sha256}")
     assert response.status_code == 409
-    assert "ไม่ตรงกับค่าแฮช" in one_line_error(response.text)  # the page is in Thai: so is the refusal
+    assert "ไม่ตรงกับค่าแฮช" in one_line_error(response.text)  # in the page's language
