@@ -48,7 +48,13 @@ def startup_figures(folder: Path, rounds: int) -> list[Figure]:
         uow, somchai, NewCase("TH-50", "Kunming", "CN", "city", "MOU", "sister"), now, version=1
     ).reference
     engine.dispose()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SISTERCITY_")}
+    # As installed: bytecode cached (PYTHONDONTWRITEBYTECODE would have every run compile the
+    # product's modules again, while the floors' packages were compiled by pip).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SISTERCITY_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env.update({"SISTERCITY_DB": str(db), "SISTERCITY_OFFICER": "governor-cm"})
     bare = [PYTHON, "-c", "pass"]
     orm = [PYTHON, "-c", "import sqlalchemy.orm"]
