@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Table, bindparam, insert, inspect, select, up
 from sqlalchemy.orm import Session
 
 from states import ProcedureDefinition, load_procedure
-from store.repository import Transaction, audit_record, facts_value, transaction_of
+from store.repository import Transaction, audit_record, deferrable, facts_value, transaction_of
 from store.tables import ActivityRow, AuditRow, CaseFactsRow, MoveRow
 from workflow.effects import CaseFacts, Projected, project
 from workflow.integrity import utc_text
@@ -66,7 +66,7 @@ _FACTS = cast(Table, CaseFactsRow.__table__)
 _MOVES = cast(Table, MoveRow.__table__)
 _ACTIVITIES = cast(Table, ActivityRow.__table__)
 # Built once; executed with parameters (SQLAlchemy caches their compiled form).
-_INSERT_FACTS = insert(_FACTS)
+_INSERT_FACTS = deferrable(insert(_FACTS))
 _UPDATE_FACTS = (
     update(_FACTS)
     .where(_FACTS.c.case_reference == bindparam("reference"))
@@ -85,8 +85,14 @@ _CLOSE_SPAN = (
         seconds=bindparam("seconds"),
     )
 )
-_INSERT_MOVE = insert(_MOVES)
-_INSERT_ACTIVITY = insert(_ACTIVITIES)
+_INSERT_MOVE = deferrable(insert(_MOVES))
+_INSERT_ACTIVITY = deferrable(insert(_ACTIVITIES))
+#: A new instrument marks the one it replaces (sent after the facts it marks: see ``deferrable``).
+_MARK_SUPERSEDED = deferrable(
+    update(_FACTS)
+    .where(_FACTS.c.case_reference == bindparam("replaced"))
+    .values(superseded_by=bindparam("by"))
+)
 _SELECT_FACTS = select(_FACTS).where(_FACTS.c.case_reference == bindparam("reference"))
 
 
@@ -98,11 +104,7 @@ def write(execute: _Execute, projected: Projected, before: CaseFacts | None = No
     if projected.is_new:
         execute(_INSERT_FACTS, {"case_reference": reference, **_facts_columns(facts)})
         if facts.supersedes:  # a new instrument that replaces another marks that one
-            execute(
-                update(_FACTS)
-                .where(_FACTS.c.case_reference == facts.supersedes)
-                .values(superseded_by=reference)
-            )
+            execute(_MARK_SUPERSEDED, {"replaced": facts.supersedes, "by": reference})
     elif before is None or before != facts:
         execute(_UPDATE_FACTS, {"reference": reference, **_facts_columns(facts)})
     end = projected.span_end

@@ -16,7 +16,7 @@ import json
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     Boolean,
@@ -132,7 +132,19 @@ _UPDATE_CASE = (
         row_version=bindparam("next_version"),
     )
 )
-_INSERT_CASE = insert(_CASES)
+#: Statements that only add rows no later statement of the same batch reads: while a unit of
+#: work batches (``SqlAlchemyUnitOfWork.batched``) they are kept and sent together.
+_DEFERRABLE: set[Executable] = set()
+_S = TypeVar("_S", bound=Executable)
+
+
+def deferrable(statement: _S) -> _S:
+    """Mark *statement* as one a batch may keep and send later with others of its kind."""
+    _DEFERRABLE.add(statement)
+    return statement
+
+
+_INSERT_CASE = deferrable(insert(_CASES))
 _LIST_CASES = select(_CASES).order_by(_CASES.c.reference)
 _MAX_REFERENCE = select(func.max(_CASES.c.reference)).where(
     _CASES.c.reference.like(bindparam("pattern"))
@@ -145,7 +157,7 @@ _UPDATE_HEAD = (
     update(_HEAD).where(_HEAD.c.id == 1).values(seq=bindparam("seq"), hash=bindparam("hash"))
 )
 _AUDIT_SELECT = select(*[_AUDIT.c[name] for name in AUDIT_COLUMNS])
-_INSERT_AUDIT = insert(_AUDIT)
+_INSERT_AUDIT = deferrable(insert(_AUDIT))
 _RECORDS_OF_CASE = _AUDIT_SELECT.where(_AUDIT.c.case_reference == bindparam("reference")).order_by(
     _AUDIT.c.seq
 )
@@ -235,12 +247,33 @@ class Transaction:
     references: dict[str, int] = field(default_factory=dict)
     #: Audit records already read (records never change).
     records: dict[int, AuditRecord] = field(default_factory=dict)
+    #: While batching: the deferrable statements' parameters, kept until the batch is sent.
+    pending: dict[Executable, list[Mapping[str, Any]]] | None = None
 
     def connection(self) -> Connection:
         return self.session.connection()
 
     def execute(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
+        """Run *statement*; while batching, a deferrable one is kept (and gives no result), and
+        any other first sends what was kept, so it sees every row added before it."""
+        pending = self.pending
+        if pending is not None:
+            if params is not None and statement in _DEFERRABLE:
+                pending.setdefault(statement, []).append(params)
+                return None
+            self.send_pending()
         return self.session.connection().execute(statement, params)
+
+    def send_pending(self) -> None:
+        """Send the kept statements, each once with all its rows (an ``executemany``), in the
+        order each was first kept: a row is sent after the rows it refers to (a case before its
+        records, facts and moves; facts before the mark of the instrument that replaces them)."""
+        pending = self.pending
+        if pending:
+            connection = self.session.connection()
+            for statement, rows in pending.items():
+                connection.execute(statement, rows)
+            pending.clear()
 
     @property
     def locked(self) -> bool:
@@ -262,7 +295,8 @@ class Transaction:
             self.lock_head()
 
     def flush(self) -> None:
-        """Write what is kept until commit: the head row, once per transaction."""
+        """Write what is kept until commit: a batch's rows, the head row once per transaction."""
+        self.send_pending()
         if self.head_dirty and self.head is not None:
             self.execute(_UPDATE_HEAD, {"seq": self.head.seq, "hash": self.head.hash})
             self.head_dirty = False

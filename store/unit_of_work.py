@@ -6,6 +6,8 @@ models of the log (``facts``) and the follow-up records (``followup``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
 
@@ -114,6 +116,21 @@ class SqlAlchemyUnitOfWork:
             self.tx.late = True
         else:
             self.tx.lock_head()
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """The rows added inside the block are sent together when it ends, one statement per
+        kind of row (an ``executemany``), or earlier when another statement needs them: an
+        import of thousands of relationships costs a few statements, not four per row. An
+        error inside the block leaves the kept rows unsent (the transaction is rolled back)."""
+        tx = self.tx
+        tx.send_pending()
+        tx.pending = {}
+        try:
+            yield
+            tx.send_pending()
+        finally:
+            tx.pending = None
 
     def commit(self) -> None:
         try:

@@ -785,27 +785,29 @@ def import_relationships(
             )  # fmt: skip
         roots = {r.reference: r.relationship or r.reference for r in existing}
         pending = list(fresh)
-        while pending:  # an instrument is created after the one it replaces
-            ready = [r for r in pending if _ready(links.get(r.line), created)]
-            for row in ready:
-                target = links.get(row.line)
-                fields = _import_fields(row, digest, file_name, target, created, roots)
-                new = NewCase(
-                    row.province,
-                    row.partner_name,
-                    row.partner_country,
-                    row.partner_level,
-                    row.instrument,
-                    row.label,
-                )
-                case = create_case(
-                    uow, engine, new, row.status, actor, role, now, kind="import", fields=fields
-                )
-                created[row.line] = case.reference
-                roots[case.reference] = str(fields.get("relationship") or case.reference)
-                if progress is not None:
-                    progress(len(created), len(fresh))
-            pending = [r for r in pending if r.line not in created]
+        with uow.batched():  # the rows go out together, a few statements in all
+            while pending:  # an instrument is created after the one it replaces
+                ready = [r for r in pending if _ready(links.get(r.line), created)]
+                for row in ready:
+                    target = links.get(row.line)
+                    fields = _import_fields(row, digest, file_name, target, created, roots)
+                    new = NewCase(
+                        row.province,
+                        row.partner_name,
+                        row.partner_country,
+                        row.partner_level,
+                        row.instrument,
+                        row.label,
+                    )
+                    case = create_case(
+                        uow, engine, new, row.status, actor, role, now, kind="import",
+                        fields=fields,
+                    )  # fmt: skip
+                    created[row.line] = case.reference
+                    roots[case.reference] = str(fields.get("relationship") or case.reference)
+                    if progress is not None:
+                        progress(len(created), len(fresh))
+                pending = [r for r in pending if r.line not in created]
         uow.commit()
     order = sorted(created.items())
     return ImportResult(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
@@ -200,6 +201,12 @@ class UnitOfWork(Protocol):
         store may then take its global lock only at the first write, checking what was read
         before it; a case that moved meanwhile raises ``CaseMoved`` and the step is retried.
         """
+        ...
+
+    def batched(self) -> AbstractContextManager[None]:
+        """Inside the block, the rows a use case adds may be kept and sent together when it
+        ends (a bulk import): the database refuses a row there at the latest, inside the
+        transaction as before."""
         ...
 
     def setting(self, key: str) -> str | None: ...

@@ -178,9 +178,10 @@ def test_opening_a_case_costs_seven_statements(
     )
 
 
-def test_an_import_writes_four_rows_per_relationship_and_the_head_once(
+def test_an_import_sends_each_kind_of_row_once_and_the_head_once(
     engine: Engine, uow: SqlAlchemyUnitOfWork, officers: dict[str, Actor]
 ) -> None:
+    """The rows are batched: one ``executemany`` per table, however many relationships."""
     rows = [
         f"Chiang Mai,Partner {n},CN,city,MOU,sister,2019-0{n % 9 + 1}-01,active,test"
         for n in range(12)
@@ -195,13 +196,61 @@ def test_an_import_writes_four_rows_per_relationship_and_the_head_once(
         {
             _head_lock(engine): 1,
             "SELECT cases": 2,  # the identities already imported; the highest reference, once
-            "INSERT cases": 12,
-            "INSERT audit_records": 12,
-            "INSERT case_facts": 12,
-            "INSERT moves": 12,
+            "INSERT cases": 1,
+            "INSERT audit_records": 1,
+            "INSERT case_facts": 1,
+            "INSERT moves": 1,
             "UPDATE audit_head": 1,
         }
     )
+    with uow:
+        assert len(uow.audit.of_kind("import")) == 12  # one record per relationship
+
+
+def test_an_import_that_links_instruments_marks_the_replaced_ones_in_one_statement(
+    engine: Engine, uow: SqlAlchemyUnitOfWork, officers: dict[str, Actor]
+) -> None:
+    first = importer.import_relationships(
+        uow, officers["anong"],
+        f"{HEADER}\nChiang Mai,Old Partner,CN,city,LOI,sister,2015-01-01,active,test\n".encode(),
+        "old.csv", at("2024-01-04"),
+    )  # fmt: skip
+    rows = [  # a letter of intent and the MOU after it, four times; one replaces a case
+        line
+        for n in range(4)
+        for line in (
+            f"Chiang Mai,Partner {n},CN,city,LOI,sister,2016-0{n + 1}-01,active,test,",
+            f"Chiang Mai,Partner {n},CN,city,MOU,sister,2019-0{n + 1}-01,active,test,"
+            f"line {2 * n + 2}",
+        )
+    ]
+    rows.append(
+        f"Chiang Mai,Old Partner,CN,city,MOU,sister,2018-01-01,active,test,{first.references[0]}"
+    )
+    counts = statements(
+        engine,
+        lambda: importer.import_relationships(
+            uow, officers["anong"], "\n".join([f"{HEADER},supersedes", *rows]).encode(), "t.csv",
+            at("2024-01-05"),
+        ),
+    )  # fmt: skip
+    assert counts == Counter(
+        {
+            _head_lock(engine): 1,
+            "SELECT cases": 2,
+            "INSERT cases": 1,
+            "INSERT audit_records": 1,
+            "INSERT case_facts": 1,
+            "UPDATE case_facts": 1,  # superseded_by of the five replaced
+            "INSERT moves": 1,
+            "UPDATE audit_head": 1,
+        }
+    )
+    with uow:
+        marked = {
+            r.reference: r.superseded_by for r in uow.followup.register_rows() if r.superseded_by
+        }
+    assert len(marked) == 5 and first.references[0] in marked
 
 
 def test_checking_the_acting_officer_costs_two_statements(
