@@ -370,7 +370,6 @@ def project(
     if reference is None or dest is None or kind not in MOVING_KINDS:
         return None
     is_new = facts is None
-    before = facts or CaseFacts(reference, province)
     at = record.occurred_at
     day = local_date(at)
     fy = fiscal_year_be(day)
@@ -391,13 +390,19 @@ def project(
         changes_state,
     )  # fmt: skip
 
-    after = before
-    if is_new:
-        after = replace(after, entered_on=day, relationship=reference)
     activity: Activity | None = None
     if kind == "import":
-        after = _imported(after, record, definition, day)
+        # Built at once (an import projects thousands of these; each copy of the facts costs).
+        changes = _imported(facts.signed_precision if facts else None, record, definition, day)
+        if facts is None:
+            new = {"entered_on": day, "relationship": reference, **changes}
+            after = CaseFacts(reference, province, **new)
+        else:
+            after = replace(facts, **changes)
     else:
+        after = facts or CaseFacts(reference, province)
+        if is_new:
+            after = replace(after, entered_on=day, relationship=reference)
         if definition.counts_as(dest, "follow_up") and not definition.counts_as(
             source, "follow_up"
         ):
@@ -417,17 +422,16 @@ def project(
 
 
 def _imported(
-    facts: CaseFacts, record: AuditRecord, definition: ProcedureDefinition, day: dt.date
-) -> CaseFacts:
-    """An imported relationship: its signing as precisely as the register knew it (a partial
-    date is kept as its first day and its precision; the term's end is computed only from an
-    exact day), the chain of instruments it belongs to, and when it entered the system."""
+    precision: str | None, record: AuditRecord, definition: ProcedureDefinition, day: dt.date
+) -> dict[str, Any]:
+    """What an imported relationship changes in its facts (*precision*: its signing's so far):
+    its signing as precisely as the register knew it (a partial date is kept as its first day
+    and its precision; the term's end is computed only from an exact day) and the chain of
+    instruments it belongs to."""
     fields = record.fields
     signed_text = fields.get("signed_on_date")
     signed = dt.date.fromisoformat(str(signed_text)) if signed_text else None
-    # The changes are gathered and applied at once (an import projects thousands of these).
     changes: dict[str, Any] = {"imported_sha256": fields.get("file_sha256")}
-    precision = facts.signed_precision
     if signed is not None:
         precision = str(fields.get("signed_on_precision") or "day")
         changes.update(
@@ -454,4 +458,4 @@ def _imported(
         changes["follow_up_since"] = day
     if definition.counts_as(record.dest, "ended"):
         changes["ended_on"] = signed or day
-    return replace(facts, **changes)
+    return changes

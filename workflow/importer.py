@@ -43,6 +43,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from states import DEFAULT_PROCEDURE, ProcedureDefinition, nfc
 from states.aliases import resolve_province
@@ -71,6 +72,7 @@ COLUMNS = (
     "source",
 )
 OPTIONAL_COLUMNS = ("supersedes", "term_years")
+_WANTED = frozenset((*COLUMNS, *OPTIONAL_COLUMNS))
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_FIELD_CHARS = 2000
 SAVE_HINT = Text(
@@ -141,9 +143,9 @@ class ImportRow:
     supersedes: str = ""
     term_years: int | None = None
 
-    @property
+    @cached_property
     def identity(self) -> str:
-        """The import identity key (see the module docstring)."""
+        """The import identity key (see the module docstring); computed once per row."""
         return identity_key(
             self.province,
             self.partner_name,
@@ -418,8 +420,7 @@ def _parse(
     for record in records:
         assert isinstance(record, _Record)
         line = record.line
-        wanted = (*COLUMNS, *OPTIONAL_COLUMNS)
-        values = {k: nfc(v.strip()) for k, v in record.values.items() if k in wanted}
+        values = {k: nfc(v.strip()) for k, v in record.values.items() if k in _WANTED}
         if not any(values.values()):
             continue
         if record.extra:
