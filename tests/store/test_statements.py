@@ -20,9 +20,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
+from states import DEFAULT_PROCEDURE
 from store import SqlAlchemyUnitOfWork
 from store.demo import STEPS
+from store.verify import verify_database
 from workflow import importer, services
+from workflow.catalog import engine_in_force
 from workflow.errors import TransitionNotAllowed
 from workflow.followup import ActivityInput, record_activity
 from workflow.model import Actor, NewCase
@@ -251,6 +254,56 @@ def test_an_import_that_links_instruments_marks_the_replaced_ones_in_one_stateme
             r.reference: r.superseded_by for r in uow.followup.register_rows() if r.superseded_by
         }
     assert len(marked) == 5 and first.references[0] in marked
+
+
+def _batch_of_cases(
+    uow: SqlAlchemyUnitOfWork, somchai: Actor, count: int, then: Callable[[], object]
+) -> None:
+    """*count* proposals created in one batch, then *then* inside it; committed if it returns."""
+    engine = engine_in_force(DEFAULT_PROCEDURE, None, dt.date(2024, 1, 5))
+    role = next(iter(somchai.roles))
+    with uow:
+        uow.lock()
+        with uow.batched():
+            for n in range(count):
+                new = NewCase("TH-50", f"Batch {n}", "CN", "city", "MOU", "sister")
+                services.create_case(uow, engine, new, engine.definition.initial, somchai, role,
+                                     at("2024-01-05"))  # fmt: skip
+            then()
+        uow.commit()
+
+
+def test_a_batch_sends_its_rows_before_any_other_statement_reads_them(
+    engine: Engine, uow: SqlAlchemyUnitOfWork, officers: dict[str, Actor]
+) -> None:
+    found: list[str] = []
+
+    def read() -> None:
+        found.extend(c.partner_name for c in uow.cases.list())
+
+    with counted(engine) as seen:
+        _batch_of_cases(uow, officers["somchai"], 3, read)
+    assert found == ["Batch 0", "Batch 1", "Batch 2"]
+    assert seen[-6:] == [  # the kept rows, each kind once, then the read, then the head
+        "INSERT cases", "INSERT audit_records", "INSERT case_facts", "INSERT moves",
+        "SELECT cases", "UPDATE audit_head",
+    ]  # fmt: skip
+    assert verify_database(engine).problems == ()
+
+
+def test_an_error_inside_a_batch_writes_nothing(
+    engine: Engine, uow: SqlAlchemyUnitOfWork, officers: dict[str, Actor]
+) -> None:
+    def fail() -> None:
+        raise RuntimeError("stop")
+
+    with uow:
+        before = uow.audit.lock_head().seq
+    with counted(engine) as seen, pytest.raises(RuntimeError):
+        _batch_of_cases(uow, officers["somchai"], 3, fail)
+    assert "INSERT cases" not in seen
+    with uow:
+        assert uow.cases.list() == [] and uow.audit.lock_head().seq == before
 
 
 def test_checking_the_acting_officer_costs_two_statements(
