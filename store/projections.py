@@ -86,7 +86,7 @@ _CLOSE_SPAN = (
     )
 )
 _INSERT_MOVE = deferrable(insert(_MOVES))
-_INSERT_ACTIVITY = deferrable(insert(_ACTIVITIES))
+_INSERT_ACTIVITY = insert(_ACTIVITIES)
 #: A new instrument marks the one it replaces (sent after the facts it marks: see ``deferrable``).
 _MARK_SUPERSEDED = deferrable(
     update(_FACTS)

@@ -205,8 +205,8 @@ class UnitOfWork(Protocol):
 
     def batched(self) -> AbstractContextManager[None]:
         """Inside the block, the rows a use case adds may be kept and sent together when it
-        ends (a bulk import): the database refuses a row there at the latest, inside the
-        transaction as before."""
+        ends (a bulk import); a row the database refuses is refused there at the latest, still
+        inside the transaction."""
         ...
 
     def setting(self, key: str) -> str | None: ...
