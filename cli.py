@@ -502,6 +502,8 @@ def both(th: str, en: str, lang: str) -> str:
 
 def display_width(text: str) -> int:
     """Columns *text* takes on a terminal: Thai vowel and tone marks take none."""
+    if text.isascii() and text.isprintable():  # one column a character: no tables to load
+        return len(text)
     from wcwidth import wcswidth
 
     width = wcswidth(text)
