@@ -15,6 +15,7 @@ the user's installed code as well.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -87,7 +88,8 @@ def store(sha256: str, definition: schema.ProcedureDefinition) -> None:
         partial.write_bytes(body)
         os.replace(partial, entry)
     except OSError:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
 
 
 def _plain(value: Any) -> Any:
