@@ -98,30 +98,44 @@ def _plain(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
 def _build(kind: Any, value: Any) -> Any:
     """*value* (plain JSON data of an earlier validated definition) as the type *kind* again."""
-    if value is None:
-        return None
+    convert = _converter(kind)
+    return value if convert is None else convert(value)
+
+
+@cache
+def _converter(kind: Any) -> Any:
+    """A function turning plain JSON data into *kind*, or ``None`` where the data is the value
+    (strings, numbers, booleans, literals): worked out once per type, not once per value."""
     if dataclasses.is_dataclass(kind) and isinstance(kind, type):
-        hints = _hints(kind)
-        return kind(**{name: _build(hints[name], item) for name, item in value.items()})
+        fields = {name: _converter(hint) for name, hint in typing.get_type_hints(kind).items()}
+
+        def instance(value: dict[str, Any]) -> Any:
+            return kind(
+                **{
+                    name: item if (c := fields[name]) is None or item is None else c(item)
+                    for name, item in value.items()
+                }
+            )
+
+        return instance
     origin = typing.get_origin(kind)
     if origin is tuple:
-        inner = typing.get_args(kind)[0]
-        return tuple(_build(inner, item) for item in value)
+        inner = _converter(typing.get_args(kind)[0])
+        return tuple if inner is None else lambda value: tuple(map(inner, value))
     if origin is dict:
-        inner = typing.get_args(kind)[1]
-        return {key: _build(inner, item) for key, item in value.items()}
+        inner = _converter(typing.get_args(kind)[1])
+        if inner is None:
+            return None
+        return lambda value: {key: inner(item) for key, item in value.items()}
     if origin in (typing.Union, types.UnionType):
-        if isinstance(value, dict):
-            arm = next(a for a in typing.get_args(kind) if dataclasses.is_dataclass(a))
-            return _build(arm, value)
-        return value
+        arms = [a for a in typing.get_args(kind) if a is not type(None)]
+        converters = [_converter(a) for a in arms]
+        if all(c is None for c in converters):
+            return None
+        [convert] = [c for c in converters if c is not None]  # X | None of a structured X
+        return convert
     if kind is dt.date:
-        return dt.date.fromisoformat(value)
-    return value
+        return dt.date.fromisoformat
+    return None
