@@ -87,6 +87,9 @@ def store(sha256: str, definition: schema.ProcedureDefinition) -> None:
         entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial.write_bytes(body)
         os.replace(partial, entry)
+        for stale in entry.parent.glob(f"*-{sha256}.json"):  # kept by an earlier release
+            if stale != entry:
+                stale.unlink(missing_ok=True)
     except OSError:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)

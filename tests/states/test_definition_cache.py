@@ -122,3 +122,14 @@ def test_a_folder_that_cannot_be_written_only_costs_validation(
     finally:
         definition_cache._folder.cache_clear()
         _validated.cache_clear()
+
+
+def test_an_entry_of_other_code_is_replaced(cache: Path) -> None:
+    """After an upgrade the code's fingerprint differs: the old entry goes, the new one stays."""
+    first = load_file(SHIPPED)
+    [entry] = cache.glob("*.json")
+    older = entry.with_name("0123456789abcdef-" + entry.name.split("-", 1)[1])
+    entry.rename(older)
+    _validated.cache_clear()
+    assert load_file(SHIPPED).definition == first.definition
+    assert list(cache.glob("*.json")) == [entry]
