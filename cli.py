@@ -8,6 +8,7 @@ commands never load SQLAlchemy, and only the commands that create a database loa
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import pwd
@@ -33,6 +34,12 @@ from states.i18n import (
     tr,
 )
 from store import DEFAULT_DB
+
+# A command is a short process whose allocations are mostly its imports (modules, classes,
+# tables, mappings), which live until it ends: looking for cycles among them at the default
+# pace costs about a quarter of importing the store, for nothing. The collector runs a tenth as
+# often; a long command (a verify, an import) still collects.
+gc.set_threshold(10_000, 10, 10)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -502,6 +509,8 @@ def both(th: str, en: str, lang: str) -> str:
 
 def display_width(text: str) -> int:
     """Columns *text* takes on a terminal: Thai vowel and tone marks take none."""
+    if text.isascii() and text.isprintable():  # one column a character: no tables to load
+        return len(text)
     from wcwidth import wcswidth
 
     width = wcswidth(text)

@@ -7,6 +7,7 @@ with its type, choices and whether it is required.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from states.loader import LoadedDefinition
@@ -20,7 +21,7 @@ def _field(d: ProcedureDefinition, name: str, required: bool) -> dict[str, Any]:
         "type": spec.type,
         "choices": list(spec.choices),
         "required": required,
-        "label": spec.label.model_dump(),
+        "label": spec.label.as_dict(),
     }
 
 
@@ -34,7 +35,7 @@ def _transition(d: ProcedureDefinition, t: TransitionSpec) -> dict[str, Any]:
         if returns
         else [],
         "kind": t.kind,
-        "label": t.label.model_dump(),
+        "label": t.label.as_dict(),
         "roles": list(t.roles),
         "fields": [_field(d, n, True) for n in t.requires]
         + [_field(d, n, False) for n in t.optional],
@@ -55,19 +56,19 @@ def definition_dict(loaded: LoadedDefinition) -> dict[str, Any]:
         "sha256": loaded.sha256,
         "supersedes_sha256": list(d.supersedes_sha256),
         "effective_from": d.effective_from.isoformat(),
-        "title": d.title.model_dump(),
+        "title": d.title.as_dict(),
         "changes": d.changes,
         "subject": d.subject,
         "initial": d.initial,
-        "settings": d.settings.model_dump(),
-        "roles": [r.model_dump() for r in d.roles],
+        "settings": asdict(d.settings),
+        "roles": [asdict(r) for r in d.roles],
         "actions": {name: list(spec.roles) for name, spec in d.actions.items()},
-        "thai_party": d.thai_party.model_dump() if d.thai_party else None,
-        "phase_labels": {p: d.phase_label(p).model_dump() for p in PHASES},
+        "thai_party": asdict(d.thai_party) if d.thai_party else None,
+        "phase_labels": {p: d.phase_label(p).as_dict() for p in PHASES},
         "states": [
             {
                 "id": s.id,
-                "label": s.label.model_dump(),
+                "label": s.label.as_dict(),
                 "phase": s.phase,
                 "final": s.final,
                 "expected_days": s.expected_days,

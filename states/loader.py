@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tomllib
+import typing
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
+from states import definition_cache
 from states.errors import InvalidDefinition, UnknownProcedure
 from states.i18n import N_
-from states.schema import ProcedureDefinition
+from states.schema import ProcedureDefinition, definition_problems
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 DEFAULT_PROCEDURE = "provincial"
 #: A folder of procedure files (``NAME/vN.toml``) added to the shipped ones.
@@ -31,7 +33,7 @@ class LoadedDefinition:
 
 
 def _procedures_root() -> Path:
-    return Path(str(resources.files("states") / "procedures"))
+    return Path(__file__).parent / "procedures"  # a package on disk, as installed
 
 
 def _extra_roots() -> list[Path]:
@@ -42,7 +44,8 @@ def _extra_roots() -> list[Path]:
 def parse_definition(data: bytes, origin: str) -> LoadedDefinition:
     """Parse TOML bytes into a checked definition; *origin* names the file in messages.
 
-    Validated once per process for the same bytes (keyed by their SHA-256).
+    Validated once per process for the same bytes (keyed by their SHA-256), and kept validated
+    between processes (``states.definition_cache``).
     """
     digest = hashlib.sha256(data).hexdigest()
     return LoadedDefinition(_validated(digest, data, origin), digest, origin)
@@ -50,19 +53,44 @@ def parse_definition(data: bytes, origin: str) -> LoadedDefinition:
 
 @cache
 def _validated(digest: str, data: bytes, origin: str) -> ProcedureDefinition:
-    del digest  # the cache key: the same bytes validate to the same definition
+    kept = definition_cache.load(digest)
+    if kept is not None:
+        return kept
+    import tomllib  # only for a file not validated before
+
     try:
         raw = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InvalidDefinition(
             N_("{origin}: not valid UTF-8 TOML: {reason}"), origin=origin, reason=str(exc)
         ) from None
+    definition = _validate(raw, origin)
+    definition_cache.store(digest, definition)
+    return definition
+
+
+def _validate(raw: Any, origin: str) -> ProcedureDefinition:
+    """*raw* (parsed TOML) as a definition: pydantic checks every value's type, then the
+    definition's own rules (references, the graph, variants) are checked."""
+    from pydantic import TypeAdapter, ValidationError
+
     try:
-        return ProcedureDefinition.model_validate(raw)
+        definition = _adapter(TypeAdapter).validate_python(raw)
     except ValidationError as exc:
         raise InvalidDefinition(
             N_("{origin}: {problems}"), origin=origin, problems=_one_line(exc)
         ) from None
+    problems = definition_problems(definition)
+    if problems:
+        raise InvalidDefinition(
+            N_("{origin}: {problems}"), origin=origin, problems="; ".join(problems)
+        )
+    return typing.cast(ProcedureDefinition, definition)
+
+
+@cache
+def _adapter(adapter: Any) -> Any:
+    return adapter(ProcedureDefinition)
 
 
 def load_file(path: str | Path) -> LoadedDefinition:

@@ -1,4 +1,4 @@
-"""The procedure definition as frozen pydantic models.
+"""The procedure definition as frozen dataclasses, validated by pydantic when a file is read.
 
 The ministry changes its rules by Cabinet resolution and circular, so everything the sources leave
 open (Cabinet before or after signing, MFA consulted or not, the dormancy threshold, expected days
@@ -7,14 +7,14 @@ per step) is data here, and a new rule is a new version of the file, never a cod
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal, get_args
-
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from typing import Annotated, Any, Literal, get_args, get_type_hints
 
 from states.graph import check_graph
-from states.text import Label, NFCStr
+from states.text import STRICT_CONFIG, Constraint, Label, NFCStr
 
 Phase = Literal["proposal", "ministry_review", "cabinet", "signing", "follow_up", "closed"]
 PHASES: tuple[Phase, ...] = (
@@ -93,22 +93,26 @@ RETURN = "@previous"
 
 _ID = r"^[a-z][a-z0-9_]*$"
 
+#: What pydantic checks beyond the type, declared without importing pydantic (``states.text``).
+Id = Annotated[str, Constraint(pattern=_ID)]
+Version = Annotated[int, Constraint(ge=1)]
+Days = Annotated[int, Constraint(ge=1)]
+FiscalYears = Annotated[int, Constraint(ge=1, le=5)]
+Ids = Annotated[tuple[str, ...], Constraint(min_length=1)]
 
-def _frozen() -> ConfigDict:
-    return ConfigDict(frozen=True, extra="forbid")
 
-
-class Settings(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Settings:
     """The points the public sources leave open; each is decided per version."""
 
-    model_config = _frozen()
+    __pydantic_config__ = STRICT_CONFIG
 
     #: ``no_cabinet_step``: the procedure has no Cabinet step at all (e.g. local agreements).
     cabinet_mode: Literal[
         "approve_before_signing", "acknowledge_after_signing", "no_cabinet_step"
     ] = "approve_before_signing"
     mfa_consultation: bool = True
-    dormancy_fiscal_years: int = Field(default=1, ge=1, le=5)
+    dormancy_fiscal_years: FiscalYears = 1
 
     def describe(self) -> list[Label]:
         """Human-readable lines for title blocks and ``procedure show``."""
@@ -134,111 +138,113 @@ class Settings(BaseModel):
         return [cabinet, mfa, dormant]
 
 
-class RoleSpec(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class RoleSpec:
     """A role officers can hold; ``scoped`` roles act only within their own province."""
 
-    model_config = _frozen()
+    __pydantic_config__ = STRICT_CONFIG
 
-    id: str = Field(pattern=_ID)
+    id: Id
     label: Label
     scoped: bool = False
     #: A role no officer may be given: the product acts under it (the daily sweep).
     system: bool = False
 
 
-class ActionSpec(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class ActionSpec:
     """Who may take an action that is not a step of a case (see ``ACTIONS``)."""
 
-    model_config = _frozen()
+    __pydantic_config__ = STRICT_CONFIG
 
-    roles: tuple[str, ...] = Field(min_length=1)
+    roles: Ids
 
 
-class PartyLevel(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class PartyLevel:
     """A kind of Thai party a case of this procedure may have (e.g. a town municipality)."""
 
-    model_config = _frozen()
+    __pydantic_config__ = STRICT_CONFIG
 
-    id: str = Field(pattern=_ID)
+    id: Id
     label: Label
 
 
-class ThaiParty(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class ThaiParty:
     """When present, a case names its Thai party (level and name) inside its province; when
     absent, the Thai party is the province itself."""
 
-    model_config = _frozen()
+    __pydantic_config__ = STRICT_CONFIG
 
-    levels: tuple[PartyLevel, ...] = Field(min_length=1)
+    levels: Annotated[tuple[PartyLevel, ...], Constraint(min_length=1)]
 
     def level(self, level_id: str) -> PartyLevel | None:
         """The level with this id, or ``None``."""
         return next((lv for lv in self.levels if lv.id == level_id), None)
 
 
-class FieldSpec(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class FieldSpec:
     """A piece of information or a document a transition records."""
 
-    model_config = _frozen()
+    __pydantic_config__ = STRICT_CONFIG
 
-    name: str = Field(pattern=_ID)
+    name: Id
     type: FieldType
     label: Label
     choices: tuple[str, ...] = ()
 
-    @model_validator(mode="after")
-    def _choices_only_for_choice(self) -> FieldSpec:
-        if (self.type == "choice") != bool(self.choices):
-            raise ValueError(f"field {self.name}: 'choices' goes with type 'choice' only")
-        return self
 
-
-class StateSpec(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class StateSpec:
     """A step of the procedure; ``expected_days`` is reported when exceeded, never enforced."""
 
-    model_config = _frozen()
+    __pydantic_config__ = STRICT_CONFIG
 
-    id: str = Field(pattern=_ID)
+    id: Id
     label: Label
     phase: Phase
     final: bool = False
-    expected_days: int | None = Field(default=None, ge=1)
+    expected_days: Days | None = None
     #: Settings this state exists under (e.g. the MFA step only when MFA is consulted).
-    when: dict[str, str | bool | int] = Field(default_factory=dict)
+    when: dict[str, str | bool | int] = dataclasses.field(default_factory=dict)
     #: What being in this state counts as (``MEANINGS``).
     counts_as: tuple[Meaning, ...] = ()
 
 
-class TransitionSpec(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class TransitionSpec:
     """One move between steps, with who may make it and what it must record."""
 
-    model_config = _frozen()
+    __pydantic_config__ = STRICT_CONFIG
 
-    trigger: str = Field(pattern=_ID)
-    source: tuple[str, ...] = Field(min_length=1)
+    trigger: Id
+    source: Ids
     dest: str
     label: Label
     kind: TransitionKind = "step"
-    roles: tuple[str, ...] = Field(min_length=1)
+    roles: Ids
     requires: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
     guards: tuple[str, ...] = ()
     #: Triggers (or ``open``) whose latest actor may not make this move: segregation of duties.
     separate_from: tuple[str, ...] = ()
     #: Settings this transition exists under, e.g. ``{cabinet_mode = "approve_before_signing"}``.
-    when: dict[str, str | bool | int] = Field(default_factory=dict)
+    when: dict[str, str | bool | int] = dataclasses.field(default_factory=dict)
     note_required: bool = False
     #: What the step does beyond moving the case, named from ``workflow.effects`` (like guards).
     effects: tuple[str, ...] = ()
 
 
-class ProcedureDefinition(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class ProcedureDefinition:
     """A released version of a procedure; every case keeps the version it was opened under."""
 
-    model_config = _frozen()
+    __pydantic_config__ = STRICT_CONFIG
 
-    procedure: str = Field(pattern=_ID)
-    version: int = Field(ge=1)
+    procedure: Id
+    version: Version
     effective_from: dt.date
     title: Label
     changes: NFCStr = ""
@@ -248,34 +254,15 @@ class ProcedureDefinition(BaseModel):
     #: Earlier texts of this same version whose rules this file repeats unchanged (it only adds
     #: declarations of meaning); cases opened under them run under this file.
     supersedes_sha256: tuple[str, ...] = ()
-    settings: Settings = Settings()
-    actions: dict[ActionName, ActionSpec] = Field(default_factory=dict)
+    settings: Settings = dataclasses.field(default_factory=lambda: Settings())
+    actions: dict[ActionName, ActionSpec] = dataclasses.field(default_factory=dict)
     thai_party: ThaiParty | None = None
     #: Names of phases that differ from ``PHASE_LABELS`` in this procedure.
-    phase_labels: dict[Phase, Label] = Field(default_factory=dict)
+    phase_labels: dict[Phase, Label] = dataclasses.field(default_factory=dict)
     roles: tuple[RoleSpec, ...]
     fields: tuple[FieldSpec, ...] = ()
     states: tuple[StateSpec, ...]
     transitions: tuple[TransitionSpec, ...]
-
-    @model_validator(mode="after")
-    def _check(self) -> ProcedureDefinition:
-        problems = _reference_problems(self)
-        if not problems:
-            problems = check_graph(
-                states=[s.id for s in self.active_states],
-                finals={s.id for s in self.active_states if s.final},
-                initial=self.initial,
-                edges=[
-                    (t.trigger, tuple(t.source), t.dest, bool(t.guards))
-                    for t in self.active_transitions
-                ],
-                return_token=RETURN,
-            )
-            problems.extend(_variant_problems(self))
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
 
     def action_roles(self, action: str) -> tuple[str, ...]:
         """The roles allowed to take *action* (none when the definition does not declare it)."""
@@ -314,8 +301,7 @@ class ProcedureDefinition(BaseModel):
         return tuple(t for t in self.active_transitions if effect in t.effects)
 
     def _applies(self, when: dict[str, str | bool | int]) -> bool:
-        values = self.settings.model_dump()
-        return all(values.get(k) == v for k, v in when.items())
+        return all(getattr(self.settings, k, _ABSENT) == v for k, v in when.items())
 
     @property
     def active_transitions(self) -> tuple[TransitionSpec, ...]:
@@ -333,7 +319,7 @@ class ProcedureDefinition(BaseModel):
             if sources == t.source:
                 found.append(t)
             elif sources:
-                found.append(t.model_copy(update={"source": sources}))
+                found.append(dataclasses.replace(t, source=sources))
         return tuple(found)
 
     @property
@@ -369,6 +355,34 @@ class ProcedureDefinition(BaseModel):
             if t.dest == state_id:
                 found.extend(s for s in t.source if s != state_id and s not in found)
         return tuple(found)
+
+
+_ABSENT = object()
+
+
+def definition_problems(d: ProcedureDefinition) -> list[str]:
+    """What is wrong with a definition whose every value has the right type (pydantic checked
+    those): each message names the part it is about. Empty when the definition is sound."""
+    problems = [
+        f"fields.{i}: field {spec.name}: 'choices' goes with type 'choice' only"
+        for i, spec in enumerate(d.fields)
+        if (spec.type == "choice") != bool(spec.choices)
+    ]
+    if problems:
+        return problems
+    problems = _reference_problems(d)
+    if not problems:
+        problems = check_graph(
+            states=[s.id for s in d.active_states],
+            finals={s.id for s in d.active_states if s.final},
+            initial=d.initial,
+            edges=[
+                (t.trigger, tuple(t.source), t.dest, bool(t.guards)) for t in d.active_transitions
+            ],
+            return_token=RETURN,
+        )
+        problems.extend(_variant_problems(d))
+    return problems
 
 
 def _reference_problems(d: ProcedureDefinition) -> list[str]:
@@ -421,18 +435,20 @@ def _reference_problems(d: ProcedureDefinition) -> list[str]:
 def _when_problems(owner: str, when: dict[str, str | bool | int]) -> list[str]:
     """A ``when`` names known settings with values of the setting's type: a value that can never
     equal the setting (``mfa_consultation = "yes"``) would silently switch the step off."""
+    from pydantic import TypeAdapter, ValidationError
+
     problems: list[str] = []
+    types = get_type_hints(Settings)
     for key, value in when.items():
-        info = Settings.model_fields.get(key)
-        if info is None:
+        annotation = types.get(key)
+        if annotation is None:
             problems.append(f"{owner}: unknown setting '{key}' in 'when'")
             continue
         try:
-            TypeAdapter[Any](info.annotation or Any).validate_python(value, strict=True)
+            TypeAdapter[Any](annotation).validate_python(value, strict=True)
         except ValidationError:
             problems.append(
-                f"{owner}: 'when' value {value!r} is not a valid {key} "
-                f"({_describe(info.annotation)})"
+                f"{owner}: 'when' value {value!r} is not a valid {key} ({_describe(annotation)})"
             )
     return problems
 

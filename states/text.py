@@ -1,11 +1,18 @@
-"""Thai text is normalised once, at the edge of the data, so equal words compare equal."""
+"""Thai text is normalised once, at the edge of the data, so equal words compare equal.
+
+Nothing here imports pydantic: the definitions are plain frozen dataclasses, and the markers below
+are read by pydantic only when a file is validated (``states.loader``), so that a command using an
+already validated definition never pays for building validators.
+"""
 
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+#: How pydantic validates the dataclasses of the definitions: an unknown key is an error.
+STRICT_CONFIG: Any = {"extra": "forbid"}
 
 
 def nfc(value: str) -> str:
@@ -13,13 +20,40 @@ def nfc(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
-NFCStr = Annotated[str, AfterValidator(nfc)]
+class _After:
+    """Annotated marker: run *function* on the value once pydantic has validated its type (what
+    ``pydantic.AfterValidator`` does, without importing pydantic to declare it)."""
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(self.function, handler(source))
 
 
-class Label(BaseModel):
+class Constraint:
+    """Annotated marker: core-schema constraints of a plain type (``pattern`` of a string, ``ge``
+    and ``le`` of an integer, ``min_length`` of a tuple), applied when pydantic validates."""
+
+    def __init__(self, **constraints: Any) -> None:
+        self.constraints = constraints
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        schema = dict(handler(source))
+        schema.update(self.constraints)
+        return schema
+
+
+NFCStr = Annotated[str, _After(nfc)]
+
+
+@dataclass(frozen=True)
+class Label:
     """A bilingual label: Thai for officers and provinces, English for partners and MFA."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    __pydantic_config__ = STRICT_CONFIG
 
     th: NFCStr
     en: NFCStr
@@ -31,3 +65,7 @@ class Label(BaseModel):
         if lang == "en":
             return self.en
         return f"{self.th} / {self.en}"
+
+    def as_dict(self) -> dict[str, str]:
+        """The label as plain data (JSON output)."""
+        return {"th": self.th, "en": self.en}

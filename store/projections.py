@@ -15,9 +15,9 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, inspect, select, update
+from sqlalchemy import Connection, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from states import ProcedureDefinition, load_procedure
@@ -62,9 +62,9 @@ def _satang(amount: Decimal | None) -> int | None:
     return None if amount is None else int(amount * 100)
 
 
-_FACTS = cast(Table, CaseFactsRow.__table__)
-_MOVES = cast(Table, MoveRow.__table__)
-_ACTIVITIES = cast(Table, ActivityRow.__table__)
+_FACTS = CaseFactsRow.__table__
+_MOVES = MoveRow.__table__
+_ACTIVITIES = ActivityRow.__table__
 # Built once; executed with parameters (SQLAlchemy caches their compiled form).
 _INSERT_FACTS = deferrable(insert(_FACTS))
 _UPDATE_FACTS = (
@@ -202,7 +202,7 @@ def rebuild(conn: Connection) -> int:
     if not {c.name for c in _FACTS.c} <= present:
         return 0
     for table in (ActivityRow, MoveRow, CaseFactsRow):
-        conn.execute(table.__table__.delete())  # type: ignore[attr-defined]
+        conn.execute(table.__table__.delete())
     definitions: dict[str, ProcedureDefinition] = {}
     provinces: dict[str, str] = {}
     facts: dict[str, CaseFacts] = {}

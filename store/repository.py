@@ -23,7 +23,6 @@ from sqlalchemy import (
     Connection,
     Executable,
     String,
-    Table,
     bindparam,
     column,
     func,
@@ -50,13 +49,13 @@ from workflow.integrity import RECORD_VERSION, canonical_json, utc_text
 from workflow.model import Actor, AuditDraft, AuditRecord, Case, actors_of
 from workflow.ports import Connected
 
-_CASES = cast(Table, CaseRow.__table__)
-_FACTS = cast(Table, CaseFactsRow.__table__)
-_AUDIT = cast(Table, AuditRow.__table__)
-_HEAD = cast(Table, AuditHeadRow.__table__)
-_OFFICERS = cast(Table, OfficerRow.__table__)
-_DOCUMENTS = cast(Table, DocumentRow.__table__)
-_SETTINGS = cast(Table, SettingRow.__table__)
+_CASES = CaseRow.__table__
+_FACTS = CaseFactsRow.__table__
+_AUDIT = AuditRow.__table__
+_HEAD = AuditHeadRow.__table__
+_OFFICERS = OfficerRow.__table__
+_DOCUMENTS = DocumentRow.__table__
+_SETTINGS = SettingRow.__table__
 
 #: The stored audit columns, in the order rows are read, verified and exported.
 AUDIT_COLUMNS = (

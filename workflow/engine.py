@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from states import RETURN, LoadedDefinition, ProcedureDefinition, TransitionSpec
@@ -53,26 +54,33 @@ class ProcedureEngine:
     """The rules of one procedure version."""
 
     def __init__(self, loaded: LoadedDefinition) -> None:
-        # Imported here, not above: commands that only read cases import this module (through
-        # the use cases) but never build an engine.
-        from transitions import Machine
-
         self.loaded = loaded
         self.definition: ProcedureDefinition = loaded.definition
         problems = code_problems(self.definition)
         if problems:
             raise InvalidInput("{path}: {problems}", path=loaded.path, problems=Joined(problems))
         self._specs: dict[tuple[str, str], list[TransitionSpec]] = {}
-        config: list[dict[str, Any]] = []
+        self._config: list[dict[str, Any]] = []
         for spec in self.definition.active_transitions:
             for source in spec.source:
                 self._specs.setdefault((source, spec.trigger), []).append(spec)
-                config.extend(self._machine_config(spec, source))
+                self._config.extend(self._machine_config(spec, source))
         self.triggers = {t.trigger for t in self.definition.active_transitions}
-        self._machine = Machine(
+        #: Each state's triggers, as the machine has them (a return with nowhere to go has none).
+        self._triggers_from: dict[str, set[str]] = {}
+        for move in self._config:
+            self._triggers_from.setdefault(move["source"], set()).add(move["trigger"])
+
+    @cached_property
+    def _machine(self) -> Any:
+        """The shared machine, built when a step is first taken: commands that only read cases
+        and list what may be done next never need it."""
+        from transitions import Machine
+
+        return Machine(
             model=None,
             states=[s.id for s in self.definition.states],
-            transitions=config,
+            transitions=self._config,
             initial=self.definition.initial,
             auto_transitions=False,
             send_event=True,
@@ -102,7 +110,7 @@ class ProcedureEngine:
     # ------------------------------------------------------------------ queries
     def allowed_triggers(self, state: str) -> list[str]:
         """Triggers that exist from *state*, whoever may fire them (as the machine has them)."""
-        return sorted(self._machine.get_triggers(state))
+        return sorted(self._triggers_from.get(state, ()))
 
     def specs_from(self, state: str) -> list[TransitionSpec]:
         """One transition per trigger that exists from *state* (the first of its variants)."""
