@@ -56,6 +56,9 @@ def startup_figures(folder: Path, rounds: int) -> list[Figure]:
         if not k.startswith("SISTERCITY_") and k != "PYTHONDONTWRITEBYTECODE"
     }
     env.update({"SISTERCITY_DB": str(db), "SISTERCITY_OFFICER": "governor-cm"})
+    # As after the first command: the definitions validated once and kept (the first process to
+    # read a definition file validates it; states/definition_cache.py).
+    subprocess.run([PYTHON, "-c", "from states import load_all; load_all()"], env=env, check=True)
     bare = [PYTHON, "-c", "pass"]
     orm = [PYTHON, "-c", "import sqlalchemy.orm"]
     step_imports = [PYTHON, "-c", "import sqlalchemy.orm, transitions, pydantic"]
