@@ -141,6 +141,7 @@ _MAX_CASE_SEQ = select(func.max(_AUDIT.c.case_seq)).where(
     _AUDIT.c.case_reference == bindparam("reference")
 )
 _SELECT_HEAD = select(_HEAD.c.log_id, _HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)
+_LOCK_HEAD = _SELECT_HEAD.with_for_update()
 _UPDATE_HEAD = (
     update(_HEAD).where(_HEAD.c.id == 1).values(seq=bindparam("seq"), hash=bindparam("hash"))
 )
@@ -236,11 +237,18 @@ class Transaction:
     #: Audit records already read (records never change).
     records: dict[int, AuditRecord] = field(default_factory=dict)
 
+    #: The session's connection while its transaction lasts (asking the session each time
+    #: costs more than a small statement); a commit or rollback closes it.
+    _connection: Connection | None = None
+
     def connection(self) -> Connection:
-        return self.session.connection()
+        conn = self._connection
+        if conn is None or conn.closed:
+            conn = self._connection = self.session.connection()
+        return conn
 
     def execute(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
-        return self.session.connection().execute(statement, params)
+        return self.connection().execute(statement, params)
 
     @property
     def locked(self) -> bool:
@@ -249,7 +257,7 @@ class Transaction:
     def lock_head(self) -> Head:
         """The head row, locked for this transaction (PostgreSQL: SELECT … FOR UPDATE)."""
         if self.head is None:
-            row = self.execute(_SELECT_HEAD.with_for_update()).one_or_none()
+            row = self.execute(_LOCK_HEAD).one_or_none()
             if row is None:
                 raise RuntimeError("database not initialised: run 'sistercity init'")
             self.head = Head(row.log_id, row.seq, row.hash)
