@@ -304,7 +304,7 @@ class ProcedureDefinition(BaseModel):
         """Whether *state_id* counts as *meaning* (``False`` for an unknown or no state)."""
         return state_id is not None and state_id in self.states_counting_as(meaning)
 
-    @property
+    @cached_property
     def system_roles(self) -> frozenset[str]:
         """Roles the product acts under, which no officer may hold."""
         return frozenset(r.id for r in self.roles if r.system)

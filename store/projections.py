@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Table, bindparam, insert, inspect, select, up
 from sqlalchemy.orm import Session
 
 from states import ProcedureDefinition, load_procedure
-from store.repository import Transaction, audit_record, facts_value, transaction_of
+from store.repository import Transaction, audit_record, facts_value, transaction_for
 from store.tables import ActivityRow, AuditRow, CaseFactsRow, MoveRow
 from workflow.effects import CaseFacts, Projected, project
 from workflow.integrity import utc_text
@@ -163,9 +163,9 @@ class SqlAlchemyFactsRepository:
     trusted any more.
     """
 
-    def __init__(self, session: Session, tx: Transaction | None = None) -> None:
+    def __init__(self, session: Session | None, tx: Transaction | None = None) -> None:
         self.session = session
-        self.tx = tx or transaction_of(session)
+        self.tx = transaction_for(session, tx)
 
     def get(self, reference: str) -> CaseFacts | None:
         tx = self.tx

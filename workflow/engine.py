@@ -227,13 +227,19 @@ class ProcedureEngine:
                 trigger, failed or [Message(N_("a rule of the procedure does not hold"))]
             )
         dest = subject.state
-        fired_spec = next(
-            (
-                v
-                for v in variants
-                if v.dest in (dest, RETURN) and all(GUARDS[g](ctx) is None for g in v.guards)
-            ),
-            spec,
+        # One variant moved the case: it is the one fired, its guards already held.
+        fired_spec = (
+            variants[0]
+            if len(variants) == 1
+            else next(
+                (
+                    v
+                    for v in variants
+                    if v.dest in (dest, RETURN)
+                    and all(GUARDS[g](ctx) is None for g in v.guards)
+                ),
+                spec,
+            )
         )
         changed = dest != case.state
         new_case = replace(
