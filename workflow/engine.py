@@ -63,6 +63,7 @@ class ProcedureEngine:
         if problems:
             raise InvalidInput("{path}: {problems}", path=loaded.path, problems=Joined(problems))
         self._specs: dict[tuple[str, str], list[TransitionSpec]] = {}
+        self._scoped_roles: dict[tuple[str, ...], frozenset[str]] = {}
         config: list[dict[str, Any]] = []
         for spec in self.definition.active_transitions:
             for source in spec.source:
@@ -158,10 +159,20 @@ class ProcedureEngine:
         return Access(
             action=spec.trigger,
             roles=spec.roles,
-            scoped=frozenset(r for r in spec.roles if self.definition.role(r).scoped),
+            scoped=self._scoped(spec.roles),
             province=case.province,
             excluded=excluded,
         )
+
+    def _scoped(self, roles: tuple[str, ...]) -> frozenset[str]:
+        """Which of *roles* are scoped to a province (kept per set of roles: a definition never
+        changes)."""
+        found = self._scoped_roles.get(roles)
+        if found is None:
+            found = self._scoped_roles[roles] = frozenset(
+                r for r in roles if self.definition.role(r).scoped
+            )
+        return found
 
     def role_for(self, case: Case, spec: TransitionSpec, actor: Actor) -> str:
         """The role the actor fires *spec* under; refuses on role, scope and segregation."""
@@ -235,8 +246,7 @@ class ProcedureEngine:
                 (
                     v
                     for v in variants
-                    if v.dest in (dest, RETURN)
-                    and all(GUARDS[g](ctx) is None for g in v.guards)
+                    if v.dest in (dest, RETURN) and all(GUARDS[g](ctx) is None for g in v.guards)
                 ),
                 spec,
             )
