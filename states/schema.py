@@ -291,21 +291,31 @@ class ProcedureDefinition:
         """Whether *state_id* counts as *meaning* (``False`` for an unknown or no state)."""
         return state_id is not None and state_id in self.states_counting_as(meaning)
 
-    @property
+    @cached_property
     def system_roles(self) -> frozenset[str]:
         """Roles the product acts under, which no officer may hold."""
         return frozenset(r.id for r in self.roles if r.system)
 
     def transitions_with_effect(self, effect: str) -> tuple[TransitionSpec, ...]:
         """The active transitions that have *effect*."""
-        return tuple(t for t in self.active_transitions if effect in t.effects)
+        found = self._with_effect.get(effect)
+        if found is None:
+            found = self._with_effect[effect] = tuple(
+                t for t in self.active_transitions if effect in t.effects
+            )
+        return found
+
+    @cached_property
+    def _with_effect(self) -> dict[str, tuple[TransitionSpec, ...]]:
+        return {}
 
     def _applies(self, when: dict[str, str | bool | int]) -> bool:
         return all(getattr(self.settings, k, _ABSENT) == v for k, v in when.items())
 
-    @property
+    @cached_property
     def active_transitions(self) -> tuple[TransitionSpec, ...]:
-        """The transitions that exist under this version's settings.
+        """The transitions that exist under this version's settings (computed once: a
+        definition never changes).
 
         A state switched off by a setting takes every move touching it along: it drops out of
         the sources of shared moves (suspend, withdraw) and moves into it disappear.
@@ -322,31 +332,38 @@ class ProcedureDefinition:
                 found.append(dataclasses.replace(t, source=sources))
         return tuple(found)
 
-    @property
+    @cached_property
     def active_states(self) -> tuple[StateSpec, ...]:
-        """The states that exist under this version's settings."""
+        """The states that exist under this version's settings (computed once)."""
         return tuple(s for s in self.states if self._applies(s.when))
 
     def state(self, state_id: str) -> StateSpec:
         """The state with this id (KeyError if absent)."""
-        for spec in self.states:
-            if spec.id == state_id:
-                return spec
-        raise KeyError(state_id)
+        return self._by_id[0][state_id]
 
     def field(self, name: str) -> FieldSpec:
         """The field with this name (KeyError if absent)."""
-        for spec in self.fields:
-            if spec.name == name:
-                return spec
-        raise KeyError(name)
+        return self._by_id[1][name]
 
     def role(self, role_id: str) -> RoleSpec:
         """The role with this id (KeyError if absent)."""
-        for spec in self.roles:
-            if spec.id == role_id:
-                return spec
-        raise KeyError(role_id)
+        return self._by_id[2][role_id]
+
+    @cached_property
+    def _by_id(
+        self,
+    ) -> tuple[dict[str, StateSpec], dict[str, FieldSpec], dict[str, RoleSpec]]:
+        """States, fields and roles by id (the first of each, as a search in order finds)."""
+        states: dict[str, StateSpec] = {}
+        fields: dict[str, FieldSpec] = {}
+        roles: dict[str, RoleSpec] = {}
+        for s in self.states:
+            states.setdefault(s.id, s)
+        for f in self.fields:
+            fields.setdefault(f.name, f)
+        for r in self.roles:
+            roles.setdefault(r.id, r)
+        return states, fields, roles
 
     def return_targets(self, state_id: str) -> tuple[str, ...]:
         """States a case may have left to enter *state_id*: where a ``@previous`` move can go."""

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from states import ProcedureDefinition, load_procedure
-from store.repository import Transaction, audit_record, deferrable, facts_value, transaction_of
+from store.repository import Transaction, audit_record, deferrable, facts_value, transaction_for
 from store.tables import ActivityRow, AuditRow, CaseFactsRow, MoveRow
 from workflow.effects import CaseFacts, Projected, project
 from workflow.integrity import utc_text
@@ -34,7 +34,29 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
+# Built once: ``json.dumps`` with non-default options builds an encoder at every call.
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
+def _column(facts: CaseFacts, name: str) -> Any:
+    """One ``case_facts`` column of *facts* as stored (dates ISO, step dates JSON)."""
+    if name == "established_fy":
+        return fiscal_year_be(facts.established_on) if facts.established_on else None
+    value = getattr(facts, name)
+    if name == "step_dates":
+        return _JSON.encode([list(d) for d in value]) if value else None
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+#: The stored columns of the facts but the case's reference; the attribute each comes from.
+_COLUMNS = tuple(c.name for c in CaseFactsRow.__table__.columns if c.name != "case_reference")
+_SOURCE = tuple(
+    (name, "established_on" if name == "established_fy" else name) for name in _COLUMNS
+)
+
+
 def _facts_columns(facts: CaseFacts) -> dict[str, Any]:
+    """Every column of *facts* as stored (``_column``, spelt out: an import writes thousands)."""
     return {
         "province": facts.province,
         "established_on": _iso(facts.established_on),
@@ -52,10 +74,17 @@ def _facts_columns(facts: CaseFacts) -> dict[str, Any]:
         "supersedes": facts.supersedes,
         "superseded_by": facts.superseded_by,
         "relationship": facts.relationship,
-        "step_dates": json.dumps([list(d) for d in facts.step_dates], ensure_ascii=False)
+        "step_dates": _JSON.encode([list(d) for d in facts.step_dates])
         if facts.step_dates
         else None,
     }
+
+
+def _changed_columns(before: CaseFacts, after: CaseFacts) -> tuple[str, ...]:
+    """The columns whose stored values differ between two facts of one case."""
+    return tuple(
+        name for name, source in _SOURCE if getattr(before, source) != getattr(after, source)
+    )
 
 
 def _satang(amount: Decimal | None) -> int | None:
@@ -94,6 +123,20 @@ _MARK_SUPERSEDED = deferrable(
     .values(superseded_by=bindparam("by"))
 )
 _SELECT_FACTS = select(_FACTS).where(_FACTS.c.case_reference == bindparam("reference"))
+#: UPDATE statements setting only some columns, by the columns they set (a step changes one or
+#: two: the last activity, a date it records).
+_UPDATES: dict[tuple[str, ...], Any] = {}
+
+
+def _update_facts(columns: tuple[str, ...]) -> Any:
+    statement = _UPDATES.get(columns)
+    if statement is None:
+        statement = _UPDATES[columns] = (
+            update(_FACTS)
+            .where(_FACTS.c.case_reference == bindparam("reference"))
+            .values({name: bindparam(name) for name in columns})
+        )
+    return statement
 
 
 def write(execute: _Execute, projected: Projected, before: CaseFacts | None = None) -> None:
@@ -105,8 +148,15 @@ def write(execute: _Execute, projected: Projected, before: CaseFacts | None = No
         execute(_INSERT_FACTS, {"case_reference": reference, **_facts_columns(facts)})
         if facts.supersedes:  # a new instrument that replaces another marks that one
             execute(_MARK_SUPERSEDED, {"replaced": facts.supersedes, "by": reference})
-    elif before is None or before != facts:
+    elif before is None:
         execute(_UPDATE_FACTS, {"reference": reference, **_facts_columns(facts)})
+    elif before != facts:
+        changed = _changed_columns(before, facts)
+        if changed:
+            execute(
+                _update_facts(changed),
+                {"reference": reference, **{name: _column(facts, name) for name in changed}},
+            )
     end = projected.span_end
     if end is not None:
         execute(
@@ -165,9 +215,9 @@ class SqlAlchemyFactsRepository:
     trusted any more.
     """
 
-    def __init__(self, session: Session, tx: Transaction | None = None) -> None:
+    def __init__(self, session: Session | None, tx: Transaction | None = None) -> None:
         self.session = session
-        self.tx = tx or transaction_of(session)
+        self.tx = transaction_for(session, tx)
 
     def get(self, reference: str) -> CaseFacts | None:
         tx = self.tx

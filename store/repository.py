@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -152,6 +152,7 @@ _MAX_CASE_SEQ = select(func.max(_AUDIT.c.case_seq)).where(
     _AUDIT.c.case_reference == bindparam("reference")
 )
 _SELECT_HEAD = select(_HEAD.c.log_id, _HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)
+_LOCK_HEAD = _SELECT_HEAD.with_for_update()
 _UPDATE_HEAD = (
     update(_HEAD).where(_HEAD.c.id == 1).values(seq=bindparam("seq"), hash=bindparam("hash"))
 )
@@ -228,7 +229,9 @@ class Transaction:
     case's version counter for its facts, an unmoved head for its ``case_seq``.
     """
 
-    session: Session
+    #: Opens the transaction's connection, at its first statement (inside the unit of work,
+    #: so that an unreachable database is refused like any other driver error).
+    connect: Callable[[], Connection]
     #: PostgreSQL steps: take the head lock at the first write rather than at ``lock()``.
     late: bool = False
     head: Head | None = None
@@ -249,8 +252,13 @@ class Transaction:
     #: While batching: the deferrable statements' parameters, kept until the batch is sent.
     pending: dict[Executable, list[Mapping[str, Any]]] | None = None
 
+    conn: Connection | None = None
+
     def connection(self) -> Connection:
-        return self.session.connection()
+        conn = self.conn
+        if conn is None:
+            conn = self.conn = self.connect()
+        return conn
 
     def execute(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
         """Run *statement*; while batching, a deferrable one is kept (and gives no result), and
@@ -261,7 +269,7 @@ class Transaction:
                 pending.setdefault(statement, []).append(params)
                 return None
             self.send_pending()
-        return self.session.connection().execute(statement, params)
+        return self.connection().execute(statement, params)
 
     def send_pending(self) -> None:
         """Send the kept statements, each once with all its rows (an ``executemany``), in the
@@ -269,7 +277,7 @@ class Transaction:
         records, facts and moves; facts before the mark of the instrument that replaces them)."""
         pending = self.pending
         if pending:
-            connection = self.session.connection()
+            connection = self.connection()
             for statement, rows in pending.items():
                 connection.execute(statement, rows)
             pending.clear()
@@ -281,7 +289,7 @@ class Transaction:
     def lock_head(self) -> Head:
         """The head row, locked for this transaction (PostgreSQL: SELECT … FOR UPDATE)."""
         if self.head is None:
-            row = self.execute(_SELECT_HEAD.with_for_update()).one_or_none()
+            row = self.execute(_LOCK_HEAD).one_or_none()
             if row is None:
                 raise RuntimeError("database not initialised: run 'sistercity init'")
             self.head = Head(row.log_id, row.seq, row.hash)
@@ -301,17 +309,30 @@ class Transaction:
             self.head_dirty = False
 
 
+#: Where a session keeps its ``Transaction``.
+TX_KEY = "sistercity.tx"
+
+
 def transaction_of(session: Session) -> Transaction:
-    """The session's ``Transaction`` (one per session: a unit of work opens a new session)."""
-    tx = session.info.get("sistercity.tx")
+    """The session's ``Transaction`` (a unit of work gives its session its own)."""
+    tx = session.info.get(TX_KEY)
     if tx is None:
-        tx = session.info["sistercity.tx"] = Transaction(session)
+        tx = session.info[TX_KEY] = Transaction(session.connection)
     return cast(Transaction, tx)
+
+
+def transaction_for(session: Session | None, tx: Transaction | None) -> Transaction:
+    """A repository's transaction: the one given, else its session's."""
+    if tx is not None:
+        return tx
+    if session is None:
+        raise TypeError("a repository needs a session or a transaction")
+    return transaction_of(session)
 
 
 def flush_before_commit(session: Session) -> None:
     """``before_commit`` hook of the store's sessions: deferred writes go out first."""
-    tx = session.info.get("sistercity.tx")
+    tx = session.info.get(TX_KEY)
     if tx is not None:
         tx.flush()
 
@@ -388,29 +409,7 @@ def _day(text: str | None) -> dt.date | None:
 def facts_value(row: Any, prefix: str = "") -> CaseFacts:
     """A stored facts row (its columns named with *prefix* when read joined to its case) as the
     value the sweep and the projection read."""
-
-    def col(name: str) -> Any:
-        return getattr(row, prefix + name)
-
-    return CaseFacts(
-        reference=col("case_reference"),
-        province=col("province"),
-        established_on=_day(col("established_on")),
-        signed_on=_day(col("signed_on")),
-        signed_precision=col("signed_precision"),
-        term_years=col("term_years"),
-        expires_on=_day(col("expires_on")),
-        last_activity_on=_day(col("last_activity_on")),
-        follow_up_since=_day(col("follow_up_since")),
-        ended_on=_day(col("ended_on")),
-        imported_sha256=col("imported_sha256"),
-        established_precision=col("established_precision"),
-        entered_on=_day(col("entered_on")),
-        supersedes=col("supersedes"),
-        superseded_by=col("superseded_by"),
-        relationship=col("relationship"),
-        step_dates=_step_dates(col("step_dates")),
-    )
+    return _facts_of(tuple(getattr(row, prefix + name) for name in _FACTS_COLUMNS))
 
 
 def _step_dates(text: str | None) -> tuple[tuple[str, str, str], ...]:
@@ -419,10 +418,48 @@ def _step_dates(text: str | None) -> tuple[tuple[str, str, str], ...]:
     return tuple((str(f), str(d), str(t)) for f, d, t in json.loads(text))
 
 
+_FACTS_COLUMNS = (
+    "case_reference", "province", "established_on", "established_fy", "signed_on",
+    "signed_precision", "term_years", "expires_on", "last_activity_on", "follow_up_since",
+    "ended_on", "imported_sha256", "established_precision", "entered_on", "supersedes",
+    "superseded_by", "relationship", "step_dates",
+)  # fmt: skip
+if tuple(c.name for c in _FACTS.c) != _FACTS_COLUMNS:  # pragma: no cover - a schema change
+    raise RuntimeError("store.tables.CaseFactsRow's columns moved: update _FACTS_COLUMNS")
+
+
 def _joined_facts(row: Any) -> CaseFacts | None:
-    if row.f_case_reference is None:
-        return None
-    return facts_value(row, "f_")
+    """The facts read with their case (``_SELECT_CASE``: the ``case_facts`` columns in table
+    order after the case's), by position as ``_case_of_columns`` reads the case."""
+    values = tuple(row[20:38])
+    return None if values[0] is None else _facts_of(values)
+
+
+def _facts_of(values: tuple[Any, ...]) -> CaseFacts:
+    """The ``case_facts`` columns, in ``_FACTS_COLUMNS`` order, as the value."""
+    (reference, province, established_on, _established_fy, signed_on, signed_precision,
+     term_years, expires_on, last_activity_on, follow_up_since, ended_on, imported_sha256,
+     established_precision, entered_on, supersedes, superseded_by, relationship,
+     step_dates) = values  # fmt: skip
+    return CaseFacts(
+        reference=reference,
+        province=province,
+        established_on=_day(established_on),
+        signed_on=_day(signed_on),
+        signed_precision=signed_precision,
+        term_years=term_years,
+        expires_on=_day(expires_on),
+        last_activity_on=_day(last_activity_on),
+        follow_up_since=_day(follow_up_since),
+        ended_on=_day(ended_on),
+        imported_sha256=imported_sha256,
+        established_precision=established_precision,
+        entered_on=_day(entered_on),
+        supersedes=supersedes,
+        superseded_by=superseded_by,
+        relationship=relationship,
+        step_dates=_step_dates(step_dates),
+    )
 
 
 def _reference_number(reference: str, prefix: str) -> int | None:
@@ -437,9 +474,9 @@ def _trigger_actors(case: Case) -> dict[str, list[str]]:
 class SqlAlchemyCaseRepository:
     """Cases; every update is checked against the version that was read."""
 
-    def __init__(self, session: Session, tx: Transaction | None = None) -> None:
+    def __init__(self, session: Session | None, tx: Transaction | None = None) -> None:
         self.session = session
-        self.tx = tx or transaction_of(session)
+        self.tx = transaction_for(session, tx)
 
     def get(self, reference: str) -> Case | None:
         row = self.tx.execute(_SELECT_CASE, {"reference": reference}).one_or_none()
@@ -572,9 +609,9 @@ class SqlAlchemyOfficerRepository:
     """Registered officers. Reading one also reads the audit event its row names, which the
     check before every command compares it with (``workflow.officers.check_officer_row``)."""
 
-    def __init__(self, session: Session, tx: Transaction | None = None) -> None:
+    def __init__(self, session: Session | None, tx: Transaction | None = None) -> None:
         self.session = session
-        self.tx = tx or transaction_of(session)
+        self.tx = transaction_for(session, tx)
         self._seq: dict[str, int | None] = {}
 
     def _one(self, statement: Executable, params: Mapping[str, Any]) -> Actor | None:
@@ -690,9 +727,9 @@ def _hash_input(draft: AuditDraft) -> tuple[str, str]:
 class SqlAlchemyAuditLog:
     """The chained, gapless audit log. There is deliberately no update or delete here."""
 
-    def __init__(self, session: Session, tx: Transaction | None = None) -> None:
+    def __init__(self, session: Session | None, tx: Transaction | None = None) -> None:
         self.session = session
-        self.tx = tx or transaction_of(session)
+        self.tx = transaction_for(session, tx)
 
     def lock_head(self) -> Head:
         """The head, locked for this transaction (PostgreSQL: SELECT … FOR UPDATE)."""
@@ -835,9 +872,9 @@ class SqlAlchemyAuditLog:
 class SqlAlchemyDocumentStore:
     """Documents by SHA-256 in the database: one backup holds the log and its evidence."""
 
-    def __init__(self, session: Session, tx: Transaction | None = None) -> None:
+    def __init__(self, session: Session | None, tx: Transaction | None = None) -> None:
         self.session = session
-        self.tx = tx or transaction_of(session)
+        self.tx = transaction_for(session, tx)
 
     def put(self, record: Mapping[str, Any], content: bytes, now: dt.datetime) -> None:
         tx = self.tx
@@ -870,6 +907,6 @@ class SqlAlchemyDocumentStore:
         return cast(bytes, row.content) if row is not None else None
 
 
-def read_setting(session: Session, key: str) -> str | None:
+def read_setting(tx: Transaction, key: str) -> str | None:
     """A database-wide setting, or ``None``."""
-    return cast(str | None, transaction_of(session).execute(_SETTING, {"key": key}).scalar())
+    return cast(str | None, tx.execute(_SETTING, {"key": key}).scalar())

@@ -1,4 +1,4 @@
-"""One session, one transaction: rolled back unless committed; driver errors translated.
+"""One connection, one transaction: rolled back unless committed; driver errors translated.
 
 One unit of work carries every repository: cases, officers, the audit log, documents, the read
 models of the log (``facts``) and the follow-up records (``followup``).
@@ -21,6 +21,7 @@ from store.database import WRITE_OPTION, make_session_factory, refused
 from store.followup import SqlAlchemyFollowupRepository
 from store.projections import SqlAlchemyFactsRepository
 from store.repository import (
+    TX_KEY,
     SqlAlchemyAuditLog,
     SqlAlchemyCaseRepository,
     SqlAlchemyDocumentStore,
@@ -28,7 +29,6 @@ from store.repository import (
     Transaction,
     flush_before_commit,
     read_setting,
-    transaction_of,
 )
 from workflow.errors import ConcurrentUpdate, WorkflowError
 
@@ -59,30 +59,56 @@ def _factory_for(engine: Engine) -> sessionmaker[Session]:
 
 
 class SqlAlchemyUnitOfWork:
-    """The store's unit of work; a use case enters it once and commits at most once."""
+    """The store's unit of work; a use case enters it once and commits at most once.
+
+    The repositories of a step speak Core on the transaction's one connection; an ORM session
+    is bound to that same connection (and its transaction) only when something asks for it
+    (``session``, the follow-up records), since making one costs more than a small statement.
+    """
 
     cases: SqlAlchemyCaseRepository
     officers: SqlAlchemyOfficerRepository
     audit: SqlAlchemyAuditLog
     documents: SqlAlchemyDocumentStore
     facts: SqlAlchemyFactsRepository
-    followup: SqlAlchemyFollowupRepository
-    session: Session
+    tx: Transaction
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._factory = _factory_for(engine)
+        self._session: Session | None = None
+        self._followup: SqlAlchemyFollowupRepository | None = None
 
     def __enter__(self) -> Self:
-        self.session = self._factory()
-        self.tx: Transaction = transaction_of(self.session)
-        self.cases = SqlAlchemyCaseRepository(self.session, self.tx)
-        self.officers = SqlAlchemyOfficerRepository(self.session, self.tx)
-        self.audit = SqlAlchemyAuditLog(self.session, self.tx)
-        self.documents = SqlAlchemyDocumentStore(self.session, self.tx)
-        self.facts = SqlAlchemyFactsRepository(self.session, self.tx)
-        self.followup = SqlAlchemyFollowupRepository(self.session)
+        self._session = None
+        self._followup = None
+        self.tx = tx = Transaction(self.engine.connect)
+        self.cases = SqlAlchemyCaseRepository(None, tx)
+        self.officers = SqlAlchemyOfficerRepository(None, tx)
+        self.audit = SqlAlchemyAuditLog(None, tx)
+        self.documents = SqlAlchemyDocumentStore(None, tx)
+        self.facts = SqlAlchemyFactsRepository(None, tx)
         return self
+
+    @property
+    def session(self) -> Session:
+        """An ORM session on this unit of work's connection, in charge of its transaction (its
+        commit commits it, flushing the deferred writes first)."""
+        if self._session is None:
+            self._session = self._factory(
+                bind=self.tx.connection(), join_transaction_mode="control_fully"
+            )
+            self._session.info[TX_KEY] = self.tx
+        # Joined to the connection's transaction now, so that its commit commits what the
+        # repositories wrote before it was asked for.
+        self._session.connection()
+        return self._session
+
+    @property
+    def followup(self) -> SqlAlchemyFollowupRepository:
+        if self._followup is None:
+            self._followup = SqlAlchemyFollowupRepository(self.session)
+        return self._followup
 
     def __exit__(
         self,
@@ -90,10 +116,13 @@ class SqlAlchemyUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        # Closing rolls back what was not committed and gives the connection back.
         try:
-            self.session.rollback()
+            if self._session is not None:
+                self._session.close()
         finally:
-            self.session.close()
+            if self.tx.conn is not None:
+                self.tx.conn.close()
         if isinstance(exc, OperationalError | ProgrammingError) and _missing_table(exc):
             raise NotInitialised(
                 N_("this database is not initialised: run 'sistercity init' first")
@@ -111,7 +140,9 @@ class SqlAlchemyUnitOfWork:
         the case's version in its UPDATE (``CaseMoved`` when it moved), the head for the
         ``case_seq`` read with it. SQLite has no row locks: there a step is serialised whole.
         """
-        connection = self.session.connection(execution_options={WRITE_OPTION: True})
+        connection = self.tx.connection()
+        if not connection.in_transaction():  # SQLite: BEGIN IMMEDIATE (store.database)
+            connection.execution_options(**{WRITE_OPTION: True})
         if late and connection.dialect.name == "postgresql":
             self.tx.late = True
         else:
@@ -134,17 +165,30 @@ class SqlAlchemyUnitOfWork:
 
     def commit(self) -> None:
         try:
-            self.session.commit()
+            if self._session is not None:
+                self._session.commit()  # the ORM's writes, the deferred ones, the transaction
+            else:
+                self.tx.flush()
+            conn = self.tx.conn
+            if conn is not None and conn.in_transaction():
+                conn.commit()
         except (StaleDataError, IntegrityError) as exc:
-            self.session.rollback()
+            self._rollback()
             raise ConcurrentUpdate(
                 N_("the case changed under you (another officer saved first); read it again")
             ) from exc
         except OperationalError as exc:
-            self.session.rollback()
+            self._rollback()
             if "locked" in str(exc).lower():
                 raise ConcurrentUpdate(N_("the database is busy; try again")) from exc
             raise
 
+    def _rollback(self) -> None:
+        if self._session is not None:
+            self._session.rollback()
+        conn = self.tx.conn
+        if conn is not None and conn.in_transaction():
+            conn.rollback()
+
     def setting(self, key: str) -> str | None:
-        return read_setting(self.session, key)
+        return read_setting(self.tx, key)

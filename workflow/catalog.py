@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from functools import cache
 
-from states import available_procedures, load_procedure
+from states import PROCEDURES_ENV, available_procedures, load_procedure
 from states.i18n import N_
 from workflow.engine import ProcedureEngine
 from workflow.errors import DefinitionMismatch
@@ -23,14 +24,25 @@ def engine_in_force(procedure: str, version: int | None, day: dt.date) -> Proced
     (its ``effective_from`` reached; before the first one, the first)."""
     if version is not None:
         return engine_for(procedure, version)
-    versions = available_procedures().get(procedure)
+    versions = _in_force(procedure, os.environ.get(PROCEDURES_ENV, ""))
     if not versions:
         return engine_for(procedure)  # refuses, naming the known procedures
-    chosen = versions[0]
-    for v in versions:
-        if load_procedure(procedure, v).definition.effective_from <= day:
+    chosen = versions[0][1]
+    for effective_from, v in versions:
+        if effective_from <= day:
             chosen = v
     return engine_for(procedure, chosen)
+
+
+@cache
+def _in_force(procedure: str, folders: str) -> tuple[tuple[dt.date, int], ...]:
+    """Each version of *procedure* with the day it takes effect, oldest first: read once per
+    process and procedures folder (*folders*, ``SISTERCITY_PROCEDURES``), like the engines."""
+    del folders  # the cache key: another folder may hold other versions
+    return tuple(
+        (load_procedure(procedure, v).definition.effective_from, v)
+        for v in available_procedures().get(procedure, ())
+    )
 
 
 def engine_for_case(case: Case) -> ProcedureEngine:

@@ -60,6 +60,7 @@ class ProcedureEngine:
         if problems:
             raise InvalidInput("{path}: {problems}", path=loaded.path, problems=Joined(problems))
         self._specs: dict[tuple[str, str], list[TransitionSpec]] = {}
+        self._scoped_roles: dict[tuple[str, ...], frozenset[str]] = {}
         self._config: list[dict[str, Any]] = []
         for spec in self.definition.active_transitions:
             for source in spec.source:
@@ -166,10 +167,20 @@ class ProcedureEngine:
         return Access(
             action=spec.trigger,
             roles=spec.roles,
-            scoped=frozenset(r for r in spec.roles if self.definition.role(r).scoped),
+            scoped=self._scoped(spec.roles),
             province=case.province,
             excluded=excluded,
         )
+
+    def _scoped(self, roles: tuple[str, ...]) -> frozenset[str]:
+        """Which of *roles* are scoped to a province (kept per set of roles: a definition never
+        changes)."""
+        found = self._scoped_roles.get(roles)
+        if found is None:
+            found = self._scoped_roles[roles] = frozenset(
+                r for r in roles if self.definition.role(r).scoped
+            )
+        return found
 
     def role_for(self, case: Case, spec: TransitionSpec, actor: Actor) -> str:
         """The role the actor fires *spec* under; refuses on role, scope and segregation."""
@@ -235,13 +246,18 @@ class ProcedureEngine:
                 trigger, failed or [Message(N_("a rule of the procedure does not hold"))]
             )
         dest = subject.state
-        fired_spec = next(
-            (
-                v
-                for v in variants
-                if v.dest in (dest, RETURN) and all(GUARDS[g](ctx) is None for g in v.guards)
-            ),
-            spec,
+        # One variant moved the case: it is the one fired, its guards already held.
+        fired_spec = (
+            variants[0]
+            if len(variants) == 1
+            else next(
+                (
+                    v
+                    for v in variants
+                    if v.dest in (dest, RETURN) and all(GUARDS[g](ctx) is None for g in v.guards)
+                ),
+                spec,
+            )
         )
         changed = dest != case.state
         new_case = replace(

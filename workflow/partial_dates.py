@@ -44,6 +44,8 @@ PRECISION_LABELS: dict[str, tuple[str, str]] = {
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _UNKNOWN = frozenset({"", "-", "–", "?", "ไม่ทราบ", "ไม่ทราบวันที่", "unknown", "n/a", "na"})
 _ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+#: A whole day in ISO form with ASCII digits, as a form or a step's record gives it.
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _DMY = re.compile(r"^(?:(\d{1,2})[/.\-])?(\d{1,2})[/.\-](\d{4})$")
 _SHORT_YEAR = re.compile(r"^(?:\d{1,2}[/.\-])?\d{1,2}[/.\-]\d{2}$")
 _NAMED = re.compile(r"^(?:(\d{1,2})\s+)?([^\d\s]+(?:\s[^\d\s]+)?)\s*(\d{4})$")
@@ -206,6 +208,11 @@ def parse_day(text: str) -> dt.date:
     """One day, in any of the module's forms that name a day (``2569-11-01``, ``2024-03-31``,
     ``1/11/2569``, ``30 พ.ย. 2566``): the one parser of every date an officer types (options,
     date fields). ``ValueError`` says why *text* is not a day."""
+    if _ISO_DAY.match(text) and text < "2400":  # the usual form, C.E.: read directly
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass  # not a real day: ``parse_partial`` says why
     found = parse_partial(text)
     if found.precision != "day" or found.first is None:
         raise InvalidValue(
