@@ -132,7 +132,10 @@ _UPDATE_CASE = (
         row_version=bindparam("next_version"),
     )
 )
-_INSERT_CASE = insert(_CASES)
+#: The late step's update, once the head lock is held: with the case's last ``case_seq``.
+_UPDATE_CASE_RETURNING = _UPDATE_CASE.returning(_LAST_CASE_SEQ.label("last_case_seq"))
+# Inline: the generated id is not read back (no RETURNING), so the insert can be pipelined.
+_INSERT_CASE = insert(_CASES).inline()
 _LIST_CASES = select(_CASES).order_by(_CASES.c.reference)
 _MAX_REFERENCE = select(func.max(_CASES.c.reference)).where(
     _CASES.c.reference.like(bindparam("pattern"))
@@ -208,6 +211,10 @@ class Head:
     hash: str
 
 
+#: Writes kept for one pipelined round trip at most (an import queues thousands).
+_PIPELINE_LIMIT = 500
+
+
 @dataclass
 class Transaction:
     """What the repositories of one transaction share, so nothing is read twice.
@@ -215,6 +222,15 @@ class Transaction:
     A value read once the writers' lock is held stays true until commit; one read before it
     (a late-locking step on PostgreSQL) is trusted only when what guards it still holds: the
     case's version counter for its facts, an unmoved head for its ``case_seq``.
+
+    On PostgreSQL the head lock serialises every writer from the moment it is taken to the
+    commit returning, so that section is kept to as few round trips as the chain allows. Writes
+    whose result nobody reads (``send``) are queued and go to the server together, pipelined
+    (psycopg's pipeline mode), with the head's update and the COMMIT: one round trip. A late
+    step's version-checked case update waits for the lock and is then sent at once, returning
+    the case's last ``case_seq``: lock, update, then everything else with the commit. Anything
+    that reads (``execute``) first sends what is queued, so every read sees this transaction's
+    writes; so does the session's own ORM querying (``send_pending_before_orm``).
     """
 
     session: Session
@@ -235,12 +251,71 @@ class Transaction:
     references: dict[str, int] = field(default_factory=dict)
     #: Audit records already read (records never change).
     records: dict[int, AuditRecord] = field(default_factory=dict)
+    #: Writes queued for the next round trip (PostgreSQL), in the order they were made.
+    pending: list[tuple[Executable, Mapping[str, Any]]] = field(default_factory=list)
+    #: A late step's case updates (reference, parameters), sent as soon as the lock is held.
+    case_updates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: Whether writes can be pipelined here (PostgreSQL through psycopg 3); known at first use.
+    _pipelined: bool | None = None
 
     def connection(self) -> Connection:
         return self.session.connection()
 
     def execute(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
+        """A statement whose result is read now; queued writes go first. (A late step queues
+        nothing before the lock but its new documents, which it never reads back: they wait.)"""
+        if self.pending and (self.head is not None or not self.late):
+            self.send_pending()
         return self.session.connection().execute(statement, params)
+
+    @property
+    def pipelined(self) -> bool:
+        if self._pipelined is None:
+            supported = self.session.connection().dialect.driver == "psycopg"
+            if supported:
+                from psycopg import Pipeline
+
+                supported = Pipeline.is_supported()
+            self._pipelined = supported
+        return self._pipelined
+
+    def send(self, statement: Executable, params: Mapping[str, Any] | None = None) -> None:
+        """A write whose result nobody reads: queued on PostgreSQL, executed now elsewhere."""
+        if not self.pipelined:
+            self.session.connection().execute(statement, params)
+            return
+        self.pending.append((statement, params or {}))
+        if len(self.pending) >= _PIPELINE_LIMIT and self.locked:
+            self.send_pending()
+
+    def send_pending(self, commit: bool = False) -> None:
+        """Send the queued writes in one pipelined round trip (and COMMIT with them)."""
+        if self.late and self.head is None and (self.pending or commit):
+            self.lock_head()  # a late step's writes follow the lock, as every writer's do
+        pending, self.pending = self.pending, []
+        connection = self.session.connection()
+        if not pending and not commit:
+            return
+        if not self.pipelined:  # pragma: no cover - nothing is queued without a pipeline
+            for statement, params in pending:
+                connection.execute(statement, params)
+            return
+        import psycopg
+        from sqlalchemy.exc import DBAPIError
+
+        raw = connection.connection.dbapi_connection
+        assert isinstance(raw, psycopg.Connection)
+        try:
+            with raw.pipeline():
+                for statement, params in pending:
+                    connection.execute(statement, params)
+                if commit:
+                    raw.commit()
+        except psycopg.Error as error:
+            # As SQLAlchemy reports a failing statement, so the unit of work translates it.
+            raise DBAPIError.instance(
+                "; ".join(str(s) for s, _ in pending), None, error, psycopg.Error
+            ) from error
 
     @property
     def locked(self) -> bool:
@@ -249,12 +324,28 @@ class Transaction:
     def lock_head(self) -> Head:
         """The head row, locked for this transaction (PostgreSQL: SELECT … FOR UPDATE)."""
         if self.head is None:
-            row = self.execute(_SELECT_HEAD.with_for_update()).one_or_none()
+            row = self.session.connection().execute(_SELECT_HEAD.with_for_update()).one_or_none()
             if row is None:
                 raise RuntimeError("database not initialised: run 'sistercity init'")
             self.head = Head(row.log_id, row.seq, row.hash)
             self.locked_seq = row.seq
+            self._update_cases()
         return self.head
+
+    def _update_cases(self) -> None:
+        """A late step's version-checked case updates, now that the lock is held; each also
+        returns its case's last ``case_seq``, exact from here to the commit."""
+        updates, self.case_updates = self.case_updates, []
+        connection = self.session.connection()
+        for reference, params in updates:
+            row = connection.execute(_UPDATE_CASE_RETURNING, params).one_or_none()
+            if row is None:
+                raise CaseMoved(
+                    N_("case {reference} changed under you; read it again and retry"),
+                    reference=reference,
+                )
+            self.case_seq[reference] = row.last_case_seq or 0
+            self.facts_trusted.add(reference)
 
     def write(self) -> None:
         """About to write: a late-locking transaction takes the head lock now."""
@@ -262,10 +353,19 @@ class Transaction:
             self.lock_head()
 
     def flush(self) -> None:
-        """Write what is kept until commit: the head row, once per transaction."""
+        """Write what is kept until commit (the head row, once per transaction) and, when
+        writes are queued, send them with the COMMIT in one round trip."""
+        if self.case_updates:
+            self.lock_head()
         if self.head_dirty and self.head is not None:
-            self.execute(_UPDATE_HEAD, {"seq": self.head.seq, "hash": self.head.hash})
+            self.send(_UPDATE_HEAD, {"seq": self.head.seq, "hash": self.head.hash})
             self.head_dirty = False
+        if self.pending:
+            session = self.session
+            # ORM changes (follow-up rows) are flushed by the session after this hook, in the
+            # same transaction: then the COMMIT is left to the session.
+            clean = not (session.new or session.dirty or session.deleted)
+            self.send_pending(commit=clean)
 
 
 def transaction_of(session: Session) -> Transaction:
@@ -281,6 +381,14 @@ def flush_before_commit(session: Session) -> None:
     tx = session.info.get("sistercity.tx")
     if tx is not None:
         tx.flush()
+
+
+def send_pending_before_orm(state: Any) -> None:
+    """``do_orm_execute`` hook: a query made through the session itself (the follow-up
+    repository's) sees the writes this transaction has queued."""
+    tx = state.session.info.get("sistercity.tx")
+    if tx is not None and tx.pending:
+        tx.send_pending()
 
 
 # ---------------------------------------------------------------------- cases
@@ -427,7 +535,7 @@ class SqlAlchemyCaseRepository:
     def add(self, case: Case) -> None:
         tx = self.tx
         tx.write()
-        tx.execute(
+        tx.send(
             _INSERT_CASE,
             {
                 "reference": case.reference,
@@ -462,24 +570,26 @@ class SqlAlchemyCaseRepository:
 
     def update(self, case: Case) -> None:
         tx = self.tx
+        params = {
+            "ref": case.reference,
+            "read_version": case.row_version,
+            # Every step bumps the version counter, even a self-loop that changes no other
+            # column, so a concurrent writer always sees that the case moved on.
+            "next_version": case.row_version + 1,
+            "state": case.state,
+            "previous_state": case.previous_state,
+            "procedure": case.procedure,
+            "version": case.version,
+            "definition_sha256": case.definition_sha256,
+            "state_since": utc_text(case.state_since),
+            "trigger_actors": _trigger_actors(case),
+        }
+        if tx.late and tx.head is None and tx.pipelined:
+            # Sent once the head lock is held (``Transaction.lock_head``), checked there.
+            tx.case_updates.append((case.reference, params))
+            return
         tx.write()
-        result = tx.execute(
-            _UPDATE_CASE,
-            {
-                "ref": case.reference,
-                "read_version": case.row_version,
-                # Every step bumps the version counter, even a self-loop that changes no other
-                # column, so a concurrent writer always sees that the case moved on.
-                "next_version": case.row_version + 1,
-                "state": case.state,
-                "previous_state": case.previous_state,
-                "procedure": case.procedure,
-                "version": case.version,
-                "definition_sha256": case.definition_sha256,
-                "state_since": utc_text(case.state_since),
-                "trigger_actors": _trigger_actors(case),
-            },
-        )
+        result = tx.execute(_UPDATE_CASE, params)
         if result.rowcount != 1:
             raise CaseMoved(
                 N_("case {reference} changed under you; read it again and retry"),
@@ -720,7 +830,7 @@ class SqlAlchemyAuditLog:
         # ``workflow.integrity.canonical_json``'s bytes (the golden fixture pins it).
         data = _CANONICAL.encode(header).encode("utf-8")
         digest = hashlib.sha256(b"\x00" + data).hexdigest()
-        tx.execute(
+        tx.send(
             _INSERT_AUDIT,
             {
                 "seq": seq,
@@ -810,7 +920,8 @@ class SqlAlchemyDocumentStore:
         tx = self.tx
         if tx.execute(_DOCUMENT_EXISTS, {"sha256": record["sha256"]}).first() is not None:
             return
-        tx.write()
+        if not (tx.late and tx.pipelined):
+            tx.write()  # a late step's document waits in the queue for the lock instead
         # The same file cited by two steps at once is stored once, whichever commits first.
         statement: Executable
         if tx.connection().dialect.name == "postgresql":
@@ -821,7 +932,7 @@ class SqlAlchemyDocumentStore:
             from sqlalchemy.dialects import sqlite
 
             statement = sqlite.insert(_DOCUMENTS).on_conflict_do_nothing()
-        tx.execute(
+        tx.send(
             statement,
             {
                 "sha256": record["sha256"],

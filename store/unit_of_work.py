@@ -26,6 +26,7 @@ from store.repository import (
     Transaction,
     flush_before_commit,
     read_setting,
+    send_pending_before_orm,
     transaction_of,
 )
 from workflow.errors import ConcurrentUpdate, WorkflowError
@@ -52,6 +53,8 @@ def _factory_for(engine: Engine) -> sessionmaker[Session]:
         factory = make_session_factory(engine)
         # The head row and other deferred writes go out just before the transaction commits.
         event.listen(factory, "before_commit", flush_before_commit)
+        # A query through the session itself sees this transaction's queued writes.
+        event.listen(factory, "do_orm_execute", send_pending_before_orm)
         setattr(engine, _FACTORY, factory)
     return factory
 
