@@ -307,15 +307,38 @@ class Transaction:
         assert isinstance(raw, psycopg.Connection)
         try:
             with raw.pipeline():
+                if commit:
+                    # The COMMIT returns, and the head lock goes, without waiting for the disk;
+                    # the wait comes after the lock (``await_durable``).
+                    connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 for statement, params in pending:
                     connection.execute(statement, params)
                 if commit:
                     raw.commit()
+            if commit:
+                self.await_durable(raw)
         except psycopg.Error as error:
             # As SQLAlchemy reports a failing statement, so the unit of work translates it.
             raise DBAPIError.instance(
                 "; ".join(str(s) for s, _ in pending), None, error, psycopg.Error
             ) from error
+
+    @staticmethod
+    def await_durable(raw: Any) -> None:
+        """Return once the transaction just committed is on disk, as a synchronous COMMIT
+        would have: a step is acknowledged only then.
+
+        That COMMIT went without waiting for its log to be flushed, so that the head lock was
+        released at once rather than after the flush, and the next writer chains on while this
+        one waits. Here a transaction of its own writes one small log record (a transactional
+        logical message, which any login may write and no table keeps) and commits
+        synchronously: the log is flushed up to that commit, which follows this transaction's,
+        so both are on disk when it returns. The log is flushed in order, so no record chained
+        on this one can survive a crash that loses this one; concurrent waits share a flush.
+        """
+        with raw.pipeline():
+            raw.execute("SELECT pg_logical_emit_message(true, 'sistercity', 'durable')")
+            raw.commit()
 
     @property
     def locked(self) -> bool:
