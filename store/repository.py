@@ -22,6 +22,7 @@ from sqlalchemy import (
     Boolean,
     Connection,
     Executable,
+    Integer,
     String,
     Table,
     bindparam,
@@ -134,6 +135,36 @@ _UPDATE_CASE = (
 )
 #: The late step's update, once the head lock is held: with the case's last ``case_seq``.
 _UPDATE_CASE_RETURNING = _UPDATE_CASE.returning(_LAST_CASE_SEQ.label("last_case_seq"))
+#: A late step's first write on PostgreSQL: the head locked and the case updated
+#: (version-checked) in one statement, returning the locked head, the case's last ``case_seq``
+#: and the head's seq as this statement's snapshot saw it. The lock comes first (in FROM), the
+#: case row after it: the order every writer takes them in. The ``case_seq`` is the snapshot's,
+#: taken before any wait for the lock: exact when the head did not move meanwhile
+#: (``seen_seq``); else a record of the case appended during the wait without moving the case (a
+#: denial) makes it one short, and the record's insert fails on ``uq_audit_case_seq``: nothing
+#: is written and the step runs again (``CaseMoved``). Text, as SQLAlchemy would warn of the
+#: (intended: one head row) product of the two.
+_UPDATE_CASE_LOCKING = (
+    text(
+        "UPDATE cases SET procedure = :procedure, version = :version, "
+        "definition_sha256 = :definition_sha256, state = :state, "
+        "previous_state = :previous_state, state_since = :state_since, "
+        "trigger_actors = :trigger_actors, row_version = :next_version "
+        "FROM (SELECT log_id, seq, hash FROM audit_head WHERE id = 1 FOR UPDATE) AS locked_head "
+        "WHERE cases.reference = :ref AND cases.row_version = :read_version "
+        "RETURNING locked_head.log_id, locked_head.seq, locked_head.hash, "
+        "(SELECT max(a.case_seq) FROM audit_records a WHERE a.case_reference = cases.reference)"
+        " AS last_case_seq, (SELECT h.seq FROM audit_head h WHERE h.id = 1) AS seen_seq"
+    )
+    .bindparams(bindparam("trigger_actors", type_=_CASES.c.trigger_actors.type))
+    .columns(
+        column("log_id", String),
+        column("seq", Integer),
+        column("hash", String),
+        column("last_case_seq", Integer),
+        column("seen_seq", Integer),
+    )
+)
 # Inline: the generated id is not read back (no RETURNING), so the insert can be pipelined.
 _INSERT_CASE = insert(_CASES).inline()
 _LIST_CASES = select(_CASES).order_by(_CASES.c.reference)
@@ -317,7 +348,22 @@ class Transaction:
                     raw.commit()
             if commit:
                 self.await_durable(raw)
-        except psycopg.Error as error:
+        except (psycopg.Error, DBAPIError) as error:
+            # The driver's error, raised at the pipeline's end or by a statement within it.
+            orig = error.orig if isinstance(error, DBAPIError) else error
+            if (
+                self.late
+                and isinstance(orig, psycopg.errors.UniqueViolation)
+                and orig.diag.constraint_name == "uq_audit_case_seq"
+            ):
+                # A record of the case appended while this step waited for the lock (see
+                # ``_UPDATE_CASE_LOCKING``): nothing was written; the step runs again.
+                raise CaseMoved(
+                    N_("case {reference} changed under you; read it again and retry"),
+                    reference=next(iter(self.case_seq), ""),
+                ) from error
+            if isinstance(error, DBAPIError):
+                raise
             # As SQLAlchemy reports a failing statement, so the unit of work translates it.
             raise DBAPIError.instance(
                 "; ".join(str(s) for s, _ in pending), None, error, psycopg.Error
@@ -347,9 +393,22 @@ class Transaction:
     def lock_head(self) -> Head:
         """The head row, locked for this transaction (PostgreSQL: SELECT … FOR UPDATE)."""
         if self.head is None:
-            row = self.session.connection().execute(_SELECT_HEAD.with_for_update()).one_or_none()
-            if row is None:
-                raise RuntimeError("database not initialised: run 'sistercity init'")
+            connection = self.session.connection()
+            if self.case_updates:
+                # A late step: the lock is taken by its case update, one round trip.
+                reference, params = self.case_updates.pop(0)
+                row = connection.execute(_UPDATE_CASE_LOCKING, params).one_or_none()
+                if row is None:
+                    raise CaseMoved(
+                        N_("case {reference} changed under you; read it again and retry"),
+                        reference=reference,
+                    )
+                self.case_seq[reference] = row.last_case_seq or 0
+                self.facts_trusted.add(reference)
+            else:
+                row = connection.execute(_SELECT_HEAD.with_for_update()).one_or_none()
+                if row is None:
+                    raise RuntimeError("database not initialised: run 'sistercity init'")
             self.head = Head(row.log_id, row.seq, row.hash)
             self.locked_seq = row.seq
             self._update_cases()
