@@ -255,13 +255,16 @@ class Transaction:
     case's version counter for its facts, an unmoved head for its ``case_seq``.
 
     On PostgreSQL the head lock serialises every writer from the moment it is taken to the
-    commit returning, so that section is kept to as few round trips as the chain allows. Writes
-    whose result nobody reads (``send``) are queued and go to the server together, pipelined
-    (psycopg's pipeline mode), with the head's update and the COMMIT: one round trip. A late
-    step's version-checked case update waits for the lock and is then sent at once, returning
-    the case's last ``case_seq``: lock, update, then everything else with the commit. Anything
-    that reads (``execute``) first sends what is queued, so every read sees this transaction's
-    writes; so does the session's own ORM querying (``send_pending_before_orm``).
+    commit returning, so that section is kept to two round trips. A late step's version-checked
+    case update takes the lock itself (``_UPDATE_CASE_LOCKING``), returning the head and the
+    case's last ``case_seq``; the record is hashed; then every write whose result nobody reads
+    (``send``: the record, the projection, documents, the head's update), queued meanwhile, goes
+    to the server pipelined (psycopg's pipeline mode) with the COMMIT, in one round trip. That
+    COMMIT does not wait for the disk, so the lock is released at once; the wait for the flush
+    follows, outside the lock (``await_durable``), so a step is acknowledged only once it is
+    durable, as before. Anything that reads (``execute``) first sends what is queued, so every
+    read sees this transaction's writes; so does the session's own ORM querying
+    (``send_pending_before_orm``).
     """
 
     session: Session
@@ -284,7 +287,7 @@ class Transaction:
     records: dict[int, AuditRecord] = field(default_factory=dict)
     #: Writes queued for the next round trip (PostgreSQL), in the order they were made.
     pending: list[tuple[Executable, Mapping[str, Any]]] = field(default_factory=list)
-    #: A late step's case updates (reference, parameters), sent as soon as the lock is held.
+    #: A late step's case updates (reference, parameters): the first takes the lock.
     case_updates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     #: Whether writes can be pipelined here (PostgreSQL through psycopg 3); known at first use.
     _pipelined: bool | None = None
@@ -391,7 +394,8 @@ class Transaction:
         return self.head is not None
 
     def lock_head(self) -> Head:
-        """The head row, locked for this transaction (PostgreSQL: SELECT … FOR UPDATE)."""
+        """The head row, locked for this transaction (PostgreSQL: SELECT … FOR UPDATE, or a
+        late step's case update that locks it)."""
         if self.head is None:
             connection = self.session.connection()
             if self.case_updates:
