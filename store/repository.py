@@ -259,12 +259,12 @@ class Transaction:
     case update takes the lock itself (``_UPDATE_CASE_LOCKING``), returning the head and the
     case's last ``case_seq``; the record is hashed; then every write whose result nobody reads
     (``send``: the record, the projection, documents, the head's update), queued meanwhile, goes
-    to the server pipelined (psycopg's pipeline mode) with the COMMIT, in one round trip. That
-    COMMIT does not wait for the disk, so the lock is released at once; the wait for the flush
-    follows, outside the lock (``await_durable``), so a step is acknowledged only once it is
-    durable, as before. Anything that reads (``execute``) first sends what is queued, so every
-    read sees this transaction's writes; so does the session's own ORM querying
-    (``send_pending_before_orm``).
+    to the server pipelined (psycopg's pipeline mode) with the COMMIT, in one round trip. A
+    late step's COMMIT does not wait for the disk, so the lock is released at once; the wait
+    for the flush follows, outside the lock (``await_durable``), so a step is acknowledged only
+    once it is durable, as before. Anything that reads (``execute``) first sends what is
+    queued, so every read sees this transaction's writes; so does the session's own ORM
+    querying (``send_pending_before_orm``).
     """
 
     session: Session
@@ -323,7 +323,13 @@ class Transaction:
             self.send_pending()
 
     def send_pending(self, commit: bool = False) -> None:
-        """Send the queued writes in one pipelined round trip (and COMMIT with them)."""
+        """Send the queued writes in one pipelined round trip (and COMMIT with them).
+
+        A late step's COMMIT does not wait for the disk under the lock; it waits after it
+        (``await_durable``): one round trip more for the step, the lock held that much less.
+        Other writers (an opening, a batch, an import) commit synchronously, in the pipeline.
+        """
+        asynchronous = commit and self.late
         if self.late and self.head is None and (self.pending or commit):
             self.lock_head()  # a late step's writes follow the lock, as every writer's do
         pending, self.pending = self.pending, []
@@ -341,7 +347,7 @@ class Transaction:
         assert isinstance(raw, psycopg.Connection)
         try:
             with raw.pipeline():
-                if commit:
+                if asynchronous:
                     # The COMMIT returns, and the head lock goes, without waiting for the disk;
                     # the wait comes after the lock (``await_durable``).
                     connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
@@ -349,7 +355,7 @@ class Transaction:
                     connection.execute(statement, params)
                 if commit:
                     raw.commit()
-            if commit:
+            if asynchronous:
                 self.await_durable(raw)
         except (psycopg.Error, DBAPIError) as error:
             # The driver's error, raised at the pipeline's end or by a statement within it.
