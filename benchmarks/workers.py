@@ -6,7 +6,8 @@ fixed time. The figure is the total rate of 4 and of 8 workers against 1 (goal: 
 
 Two measurements say what bounds it. The head lock: each worker records how long it waited for
 the head row and how long it held it (from the ``SELECT … FOR UPDATE`` returning to the commit
-returning); the share of the wall time during which some worker held it is the lock's
+returning; on PostgreSQL the wait for the disk that follows, ``Transaction.await_durable``, is
+outside the lock); the share of the wall time during which some worker held it is the lock's
 utilisation, and a lock used less than fully is not the ceiling. The machine: the same Core
 writes with no global lock at all (each record takes its number from a sequence, no chain; the
 work a step would do if the chain cost nothing) on 1 and 8 workers, which is as far as this
@@ -37,6 +38,7 @@ def _product_worker(
 
     from benchmarks.steps import Clock, actors
     from store import SqlAlchemyUnitOfWork, make_engine
+    from store.repository import Transaction
     from workflow import services
 
     engine = make_engine(url)
@@ -63,6 +65,13 @@ def _product_worker(
         if locked is not None:
             held.append(time.perf_counter() - locked)
 
+    durable = Transaction.await_durable
+
+    def await_durable(raw: Any) -> None:
+        released(None)  # the COMMIT has returned: the lock is free, the wait for the disk is not
+        durable(raw)
+
+    Transaction.await_durable = staticmethod(await_durable)  # type: ignore[method-assign]
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
     event.listen(Session, "after_commit", released)

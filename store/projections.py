@@ -235,7 +235,7 @@ class SqlAlchemyFactsRepository:
         tx.write()
         reference = projected.facts.reference
         before = tx.facts.get(reference) if reference in tx.facts_trusted else None
-        write(tx.execute, projected, before)
+        write(tx.send, projected, before)
         tx.facts[reference] = projected.facts
         tx.facts_trusted.add(reference)
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Boolean,
     Connection,
     Executable,
+    Integer,
     String,
     bindparam,
     column,
@@ -143,7 +144,40 @@ def deferrable(statement: _S) -> _S:
     return statement
 
 
-_INSERT_CASE = deferrable(insert(_CASES))
+#: The late step's update, once the head lock is held: with the case's last ``case_seq``.
+_UPDATE_CASE_RETURNING = _UPDATE_CASE.returning(_LAST_CASE_SEQ.label("last_case_seq"))
+#: A late step's first write on PostgreSQL: the head locked and the case updated
+#: (version-checked) in one statement, returning the locked head, the case's last ``case_seq``
+#: and the head's seq as this statement's snapshot saw it. The lock comes first (in FROM), the
+#: case row after it: the order every writer takes them in. The ``case_seq`` is the snapshot's,
+#: taken before any wait for the lock: exact when the head did not move meanwhile
+#: (``seen_seq``); else a record of the case appended during the wait without moving the case (a
+#: denial) makes it one short, and the record's insert fails on ``uq_audit_case_seq``: nothing
+#: is written and the step runs again (``CaseMoved``). Text, as SQLAlchemy would warn of the
+#: (intended: one head row) product of the two.
+_UPDATE_CASE_LOCKING = (
+    text(
+        "UPDATE cases SET procedure = :procedure, version = :version, "
+        "definition_sha256 = :definition_sha256, state = :state, "
+        "previous_state = :previous_state, state_since = :state_since, "
+        "trigger_actors = :trigger_actors, row_version = :next_version "
+        "FROM (SELECT log_id, seq, hash FROM audit_head WHERE id = 1 FOR UPDATE) AS locked_head "
+        "WHERE cases.reference = :ref AND cases.row_version = :read_version "
+        "RETURNING locked_head.log_id, locked_head.seq, locked_head.hash, "
+        "(SELECT max(a.case_seq) FROM audit_records a WHERE a.case_reference = cases.reference)"
+        " AS last_case_seq, (SELECT h.seq FROM audit_head h WHERE h.id = 1) AS seen_seq"
+    )
+    .bindparams(bindparam("trigger_actors", type_=_CASES.c.trigger_actors.type))
+    .columns(
+        column("log_id", String),
+        column("seq", Integer),
+        column("hash", String),
+        column("last_case_seq", Integer),
+        column("seen_seq", Integer),
+    )
+)
+# Inline: the generated id is not read back (no RETURNING), so the insert can be pipelined.
+_INSERT_CASE = deferrable(insert(_CASES).inline())
 _LIST_CASES = select(_CASES).order_by(_CASES.c.reference)
 _MAX_REFERENCE = select(func.max(_CASES.c.reference)).where(
     _CASES.c.reference.like(bindparam("pattern"))
@@ -220,6 +254,10 @@ class Head:
     hash: str
 
 
+#: Writes kept for one pipelined round trip at most (an import queues thousands).
+_PIPELINE_LIMIT = 500
+
+
 @dataclass
 class Transaction:
     """What the repositories of one transaction share, so nothing is read twice.
@@ -227,6 +265,18 @@ class Transaction:
     A value read once the writers' lock is held stays true until commit; one read before it
     (a late-locking step on PostgreSQL) is trusted only when what guards it still holds: the
     case's version counter for its facts, an unmoved head for its ``case_seq``.
+
+    On PostgreSQL the head lock serialises every writer from the moment it is taken to the
+    commit returning, so that section is kept to two round trips. A late step's version-checked
+    case update takes the lock itself (``_UPDATE_CASE_LOCKING``), returning the head and the
+    case's last ``case_seq``; the record is hashed; then every write whose result nobody reads
+    (``send``: the record, the projection, documents, the head's update), queued meanwhile, goes
+    to the server pipelined (psycopg's pipeline mode) with the COMMIT, in one round trip. A
+    late step's COMMIT does not wait for the disk, so the lock is released at once; the wait
+    for the flush follows, outside the lock (``await_durable``), so a step is acknowledged only
+    once it is durable, as before. Anything that reads (``execute``) first sends what is
+    queued, so every read sees this transaction's writes; so does the session's own ORM
+    querying (``send_pending_before_orm``).
     """
 
     #: Opens the transaction's connection, at its first statement (inside the unit of work,
@@ -249,8 +299,15 @@ class Transaction:
     references: dict[str, int] = field(default_factory=dict)
     #: Audit records already read (records never change).
     records: dict[int, AuditRecord] = field(default_factory=dict)
-    #: While batching: the deferrable statements' parameters, kept until the batch is sent.
-    pending: dict[Executable, list[Mapping[str, Any]]] | None = None
+    #: While batching (an import): the deferrable statements' parameters, kept until the batch
+    #: is sent, each statement once with all its rows.
+    batch: dict[Executable, list[Mapping[str, Any]]] | None = None
+    #: Writes queued for the next round trip (PostgreSQL), in the order they were made.
+    pending: list[tuple[Executable, Mapping[str, Any]]] = field(default_factory=list)
+    #: A late step's case updates (reference, parameters): the first takes the lock.
+    case_updates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: Whether writes can be pipelined here (PostgreSQL through psycopg 3); known at first use.
+    _pipelined: bool | None = None
 
     conn: Connection | None = None
 
@@ -261,52 +318,201 @@ class Transaction:
         return conn
 
     def execute(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
-        """Run *statement*; while batching, a deferrable one is kept (and gives no result), and
-        any other first sends what was kept, so it sees every row added before it."""
-        pending = self.pending
-        if pending is not None:
-            if params is not None and statement in _DEFERRABLE:
-                pending.setdefault(statement, []).append(params)
-                return None
+        """A statement whose result is read now; what was kept or queued goes first, so it sees
+        every row added before it. While batching, a deferrable statement is kept instead (and
+        gives no result). (A late step queues nothing before the lock but its new documents,
+        which it never reads back: they wait.)"""
+        if self._kept(statement, params):
+            return None
+        if self.pending and (self.head is not None or not self.late):
             self.send_pending()
         return self.connection().execute(statement, params)
 
-    def send_pending(self) -> None:
-        """Send the kept statements, each once with all its rows (an ``executemany``), in the
-        order each was first kept: a row is sent after the rows it refers to (a case before its
-        records, facts and moves; facts before the mark of the instrument that replaces them)."""
-        pending = self.pending
-        if pending:
+    def _kept(self, statement: Executable, params: Mapping[str, Any] | None) -> bool:
+        """While batching: keep a deferrable statement's row (True); before any other, send the
+        batch."""
+        batch = self.batch
+        if batch is None:
+            return False
+        if params is not None and statement in _DEFERRABLE:
+            batch.setdefault(statement, []).append(params)
+            return True
+        self.send_batch()
+        return False
+
+    def send_batch(self) -> None:
+        """Send the batch's kept statements, each once with all its rows (an ``executemany``), in
+        the order each was first kept: a row is sent after the rows it refers to (a case before
+        its records, facts and moves; facts before the mark of the instrument that replaces
+        them), and after the writes queued before them."""
+        batch = self.batch
+        if batch:
+            self.send_pending()
             connection = self.connection()
-            for statement, rows in pending.items():
+            for statement, rows in batch.items():
                 connection.execute(statement, rows)
-            pending.clear()
+            batch.clear()
+
+    @property
+    def pipelined(self) -> bool:
+        if self._pipelined is None:
+            supported = self.connection().dialect.driver == "psycopg"
+            if supported:
+                from psycopg import Pipeline
+
+                supported = Pipeline.is_supported()
+            self._pipelined = supported
+        return self._pipelined
+
+    def send(self, statement: Executable, params: Mapping[str, Any] | None = None) -> None:
+        """A write whose result nobody reads: queued on PostgreSQL, executed now elsewhere (kept
+        for its batch while batching, if deferrable)."""
+        if self._kept(statement, params):
+            return
+        if not self.pipelined:
+            self.connection().execute(statement, params)
+            return
+        self.pending.append((statement, params or {}))
+        if len(self.pending) >= _PIPELINE_LIMIT and self.locked:
+            self.send_pending()
+
+    def send_pending(self, commit: bool = False) -> None:
+        """Send the queued writes in one pipelined round trip (and COMMIT with them).
+
+        A late step's COMMIT does not wait for the disk under the lock; it waits after it
+        (``await_durable``): one round trip more for the step, the lock held that much less.
+        Other writers (an opening, a batch, an import) commit synchronously, in the pipeline.
+        """
+        asynchronous = commit and self.late
+        if self.late and self.head is None and (self.pending or commit):
+            self.lock_head()  # a late step's writes follow the lock, as every writer's do
+        pending, self.pending = self.pending, []
+        connection = self.connection()
+        if not pending and not commit:
+            return
+        if not self.pipelined:  # pragma: no cover - nothing is queued without a pipeline
+            for statement, params in pending:
+                connection.execute(statement, params)
+            return
+        import psycopg
+        from sqlalchemy.exc import DBAPIError
+
+        raw = connection.connection.dbapi_connection
+        assert isinstance(raw, psycopg.Connection)
+        try:
+            with raw.pipeline():
+                if asynchronous:
+                    # The COMMIT returns, and the head lock goes, without waiting for the disk;
+                    # the wait comes after the lock (``await_durable``).
+                    connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                for statement, params in pending:
+                    connection.execute(statement, params)
+                if commit:
+                    raw.commit()
+            if asynchronous:
+                self.await_durable(raw)
+        except (psycopg.Error, DBAPIError) as error:
+            # The driver's error, raised at the pipeline's end or by a statement within it.
+            orig = error.orig if isinstance(error, DBAPIError) else error
+            if (
+                self.late
+                and isinstance(orig, psycopg.errors.UniqueViolation)
+                and orig.diag.constraint_name == "uq_audit_case_seq"
+            ):
+                # A record of the case appended while this step waited for the lock (see
+                # ``_UPDATE_CASE_LOCKING``): nothing was written; the step runs again.
+                raise CaseMoved(
+                    N_("case {reference} changed under you; read it again and retry"),
+                    reference=next(iter(self.case_seq), ""),
+                ) from error
+            if isinstance(error, DBAPIError):
+                raise
+            # As SQLAlchemy reports a failing statement, so the unit of work translates it.
+            raise DBAPIError.instance(
+                "; ".join(str(s) for s, _ in pending), None, error, psycopg.Error
+            ) from error
+
+    @staticmethod
+    def await_durable(raw: Any) -> None:
+        """Return once the transaction just committed is on disk, as a synchronous COMMIT
+        would have: a step is acknowledged only then.
+
+        That COMMIT went without waiting for its log to be flushed, so that the head lock was
+        released at once rather than after the flush, and the next writer chains on while this
+        one waits. Here a transaction of its own writes one small log record (a transactional
+        logical message, which any login may write and no table keeps) and commits
+        synchronously: the log is flushed up to that commit, which follows this transaction's,
+        so both are on disk when it returns. The log is flushed in order, so no record chained
+        on this one can survive a crash that loses this one; concurrent waits share a flush.
+        """
+        with raw.pipeline():
+            raw.execute("SELECT pg_logical_emit_message(true, 'sistercity', 'durable')")
+            raw.commit()
 
     @property
     def locked(self) -> bool:
         return self.head is not None
 
     def lock_head(self) -> Head:
-        """The head row, locked for this transaction (PostgreSQL: SELECT … FOR UPDATE)."""
+        """The head row, locked for this transaction (PostgreSQL: SELECT … FOR UPDATE, or a
+        late step's case update that locks it)."""
         if self.head is None:
-            row = self.execute(_LOCK_HEAD).one_or_none()
-            if row is None:
-                raise RuntimeError("database not initialised: run 'sistercity init'")
+            connection = self.connection()
+            if self.case_updates:
+                # A late step: the lock is taken by its case update, one round trip.
+                reference, params = self.case_updates.pop(0)
+                row = connection.execute(_UPDATE_CASE_LOCKING, params).one_or_none()
+                if row is None:
+                    raise CaseMoved(
+                        N_("case {reference} changed under you; read it again and retry"),
+                        reference=reference,
+                    )
+                self.case_seq[reference] = row.last_case_seq or 0
+                self.facts_trusted.add(reference)
+            else:
+                row = connection.execute(_LOCK_HEAD).one_or_none()
+                if row is None:
+                    raise RuntimeError("database not initialised: run 'sistercity init'")
             self.head = Head(row.log_id, row.seq, row.hash)
             self.locked_seq = row.seq
+            self._update_cases()
         return self.head
+
+    def _update_cases(self) -> None:
+        """A late step's version-checked case updates, now that the lock is held; each also
+        returns its case's last ``case_seq``, exact from here to the commit."""
+        updates, self.case_updates = self.case_updates, []
+        connection = self.connection()
+        for reference, params in updates:
+            row = connection.execute(_UPDATE_CASE_RETURNING, params).one_or_none()
+            if row is None:
+                raise CaseMoved(
+                    N_("case {reference} changed under you; read it again and retry"),
+                    reference=reference,
+                )
+            self.case_seq[reference] = row.last_case_seq or 0
+            self.facts_trusted.add(reference)
 
     def write(self) -> None:
         """About to write: a late-locking transaction takes the head lock now."""
         if self.head is None and self.late:
             self.lock_head()
 
-    def flush(self) -> None:
-        """Write what is kept until commit: a batch's rows, the head row once per transaction."""
-        self.send_pending()
+    def flush(self, orm_writes: bool = False) -> None:
+        """Write what is kept until commit (a batch's rows, the head row once per transaction)
+        and, when writes are queued, send them with the COMMIT in one round trip (unless the
+        ORM session has writes of its own to flush after, *orm_writes*: then its commit
+        commits)."""
+        self.send_batch()
+        if self.case_updates:
+            self.lock_head()
         if self.head_dirty and self.head is not None:
-            self.execute(_UPDATE_HEAD, {"seq": self.head.seq, "hash": self.head.hash})
+            self.send(_UPDATE_HEAD, {"seq": self.head.seq, "hash": self.head.hash})
             self.head_dirty = False
+        if self.pending:
+            # ORM changes (follow-up rows) are flushed by the session after this hook, in the
+            # same transaction: then the COMMIT is left to the session.
+            self.send_pending(commit=not orm_writes)
 
 
 #: Where a session keeps its ``Transaction``.
@@ -334,7 +540,15 @@ def flush_before_commit(session: Session) -> None:
     """``before_commit`` hook of the store's sessions: deferred writes go out first."""
     tx = session.info.get(TX_KEY)
     if tx is not None:
-        tx.flush()
+        tx.flush(orm_writes=bool(session.new or session.dirty or session.deleted))
+
+
+def send_pending_before_orm(state: Any) -> None:
+    """``do_orm_execute`` hook: a query made through the session itself (the follow-up
+    repository's) sees the writes this transaction has queued."""
+    tx = state.session.info.get(TX_KEY)
+    if tx is not None and tx.pending:
+        tx.send_pending()
 
 
 # ---------------------------------------------------------------------- cases
@@ -497,7 +711,7 @@ class SqlAlchemyCaseRepository:
     def add(self, case: Case) -> None:
         tx = self.tx
         tx.write()
-        tx.execute(
+        tx.send(
             _INSERT_CASE,
             {
                 "reference": case.reference,
@@ -532,24 +746,26 @@ class SqlAlchemyCaseRepository:
 
     def update(self, case: Case) -> None:
         tx = self.tx
+        params = {
+            "ref": case.reference,
+            "read_version": case.row_version,
+            # Every step bumps the version counter, even a self-loop that changes no other
+            # column, so a concurrent writer always sees that the case moved on.
+            "next_version": case.row_version + 1,
+            "state": case.state,
+            "previous_state": case.previous_state,
+            "procedure": case.procedure,
+            "version": case.version,
+            "definition_sha256": case.definition_sha256,
+            "state_since": utc_text(case.state_since),
+            "trigger_actors": _trigger_actors(case),
+        }
+        if tx.late and tx.head is None and tx.pipelined:
+            # Sent once the head lock is held (``Transaction.lock_head``), checked there.
+            tx.case_updates.append((case.reference, params))
+            return
         tx.write()
-        result = tx.execute(
-            _UPDATE_CASE,
-            {
-                "ref": case.reference,
-                "read_version": case.row_version,
-                # Every step bumps the version counter, even a self-loop that changes no other
-                # column, so a concurrent writer always sees that the case moved on.
-                "next_version": case.row_version + 1,
-                "state": case.state,
-                "previous_state": case.previous_state,
-                "procedure": case.procedure,
-                "version": case.version,
-                "definition_sha256": case.definition_sha256,
-                "state_since": utc_text(case.state_since),
-                "trigger_actors": _trigger_actors(case),
-            },
-        )
+        result = tx.execute(_UPDATE_CASE, params)
         if result.rowcount != 1:
             raise CaseMoved(
                 N_("case {reference} changed under you; read it again and retry"),
@@ -790,7 +1006,7 @@ class SqlAlchemyAuditLog:
         # ``workflow.integrity.canonical_json``'s bytes (the golden fixture pins it).
         data = _CANONICAL.encode(header).encode("utf-8")
         digest = hashlib.sha256(b"\x00" + data).hexdigest()
-        tx.execute(
+        tx.send(
             _INSERT_AUDIT,
             {
                 "seq": seq,
@@ -880,7 +1096,8 @@ class SqlAlchemyDocumentStore:
         tx = self.tx
         if tx.execute(_DOCUMENT_EXISTS, {"sha256": record["sha256"]}).first() is not None:
             return
-        tx.write()
+        if not (tx.late and tx.pipelined):
+            tx.write()  # a late step's document waits in the queue for the lock instead
         # The same file cited by two steps at once is stored once, whichever commits first.
         statement: Executable
         if tx.connection().dialect.name == "postgresql":
@@ -891,7 +1108,7 @@ class SqlAlchemyDocumentStore:
             from sqlalchemy.dialects import sqlite
 
             statement = sqlite.insert(_DOCUMENTS).on_conflict_do_nothing()
-        tx.execute(
+        tx.send(
             statement,
             {
                 "sha256": record["sha256"],

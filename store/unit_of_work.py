@@ -29,6 +29,7 @@ from store.repository import (
     Transaction,
     flush_before_commit,
     read_setting,
+    send_pending_before_orm,
 )
 from workflow.errors import ConcurrentUpdate, WorkflowError
 
@@ -54,6 +55,8 @@ def _factory_for(engine: Engine) -> sessionmaker[Session]:
         factory = make_session_factory(engine)
         # The head row and other deferred writes go out just before the transaction commits.
         event.listen(factory, "before_commit", flush_before_commit)
+        # A query through the session itself sees this transaction's queued writes.
+        event.listen(factory, "do_orm_execute", send_pending_before_orm)
         setattr(engine, _FACTORY, factory)
     return factory
 
@@ -155,13 +158,13 @@ class SqlAlchemyUnitOfWork:
         import of thousands of relationships costs a few statements, not four per row. An
         error inside the block leaves the kept rows unsent (the transaction is rolled back)."""
         tx = self.tx
-        tx.send_pending()
-        tx.pending = {}
+        tx.send_batch()
+        tx.batch = {}
         try:
             yield
-            tx.send_pending()
+            tx.send_batch()
         finally:
-            tx.pending = None
+            tx.batch = None
 
     def commit(self) -> None:
         try:
