@@ -491,8 +491,8 @@ def safe(text: object) -> str:
     """Stored text as it may reach a terminal: control characters and escape sequences (ESC,
     carriage returns, …) are shown escaped (``\\x1b``), never sent raw."""
     value = str(text)
-    if not any(ord(c) in _CONTROL for c in value):
-        return value
+    if value.isprintable() or not any(ord(c) in _CONTROL for c in value):
+        return value  # (printable: no control character, checked at C speed)
     return "".join(
         c.encode("unicode_escape").decode("ascii") if ord(c) in _CONTROL else c for c in value
     )
@@ -528,16 +528,19 @@ def print_table(rows: Sequence[Sequence[object]], headers: Sequence[str] | None 
     table = [[safe(cell) for cell in row] for row in ([headers] if headers else []) + list(rows)]
     if not table:
         return
+    sizes = [[display_width(cell) for cell in row] for row in table]
     widths = [
-        max(display_width(row[i]) for row in table if i < len(row))
+        max(size[i] for size in sizes if i < len(size))
         for i in range(max(len(row) for row in table))
     ]
-    for row in table:
+    lines = []
+    for row, size in zip(table, sizes, strict=True):
+        last = len(row) - 1
         cells = [
-            cell if i == len(row) - 1 else cell + " " * (widths[i] - display_width(cell))
-            for i, cell in enumerate(row)
+            cell if i == last else cell + " " * (widths[i] - size[i]) for i, cell in enumerate(row)
         ]
-        click.echo("  ".join(cells).rstrip())
+        lines.append("  ".join(cells).rstrip())
+    click.echo("\n".join(lines))  # one write: a list of thousands prints at once
 
 
 @contextmanager

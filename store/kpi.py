@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from states import ProcedureDefinition, load_all, load_procedure
 from states.reference import PROVINCES
+from store.collector import collector_paused
 from store.repository import parse_utc
 from store.tables import (
     ActivityRow,
@@ -71,8 +72,11 @@ def _day(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
+_CENT = Decimal("0.01")
+
+
 def _thb(satang: int | None) -> Decimal:
-    return (Decimal(satang or 0) / 100).quantize(Decimal("0.01"))
+    return (Decimal(satang or 0) / 100).quantize(_CENT)
 
 
 @dataclass(slots=True)
@@ -97,7 +101,7 @@ class _Member:
         return meaning in self.meanings.get(state or self.state, frozenset())
 
 
-@dataclass
+@dataclass(slots=True)
 class _Relationship:
     """A chain of instruments: counted once."""
 
@@ -121,11 +125,15 @@ class _Relationship:
     data_from: int = 0
 
     def settle(self) -> None:
-        if len(self.members) == 1:
-            ordered = self.members
+        never = 10_000
+        members = self.members
+        if len(members) == 1:  # most relationships: one instrument
+            only = members[0]
+            signed = [only] if only.precision is not None else []
+            entered = [only.entered_on] if only.entered_on else []
         else:
             depth: dict[str, int] = {}
-            by_ref = {m.reference: m for m in self.members}
+            by_ref = {m.reference: m for m in members}
 
             def depth_of(m: _Member, seen: int = 0) -> int:
                 if m.reference not in depth:
@@ -135,16 +143,15 @@ class _Relationship:
                     )
                 return depth[m.reference]
 
-            ordered = sorted(self.members, key=lambda m: (depth_of(m), m.reference))
-        signed = [m for m in ordered if m.precision is not None]
-        entered = [m.entered_on for m in self.members if m.entered_on]
-        self.observed_from = min(entered) if entered else None
-        never = 10_000
-        if self.observed_from is None:
+            ordered = sorted(members, key=lambda m: (depth_of(m), m.reference))
+            signed = [m for m in ordered if m.precision is not None]
+            entered = [m.entered_on for m in members if m.entered_on]
+        observed = self.observed_from = min(entered) if entered else None
+        if observed is None:
             self.data_from = never
         else:  # a year is observed whole when the relationship was there on its first day
-            start = fiscal_year_bounds(fiscal_year_be(self.observed_from))[0]
-            self.data_from = fiscal_year_be(self.observed_from) + (start != self.observed_from)
+            year = fiscal_year_be(observed)
+            self.data_from = year + (fiscal_year_bounds(year)[0] != observed)
         self.whole_from, self.whole_until = never, 0
         if not signed:
             return
@@ -205,12 +212,18 @@ def _relationships(conn: Connection, scoped: Any) -> tuple[list[_Relationship], 
     chains: dict[str, _Relationship] = {}
     reports: list[Any] = []
     day = dt.date.fromisoformat
-    for row in rows:
-        values: tuple[Any, ...] = tuple(row)
-        reference, province, established_on, precision, ended_on, entered_on = values[:6]
-        supersedes, superseded_by, relationship, procedure, version, state = values[6:12]
-        partner, country = values[12:]
-        definition = _definition(procedure, version)
+    versions: dict[tuple[str, int], tuple[ProcedureDefinition, dict[str, frozenset[str]]]] = {}
+    for (
+        reference, province, established_on, precision, ended_on, entered_on, supersedes,
+        superseded_by, relationship, procedure, version, state, partner, country,
+    ) in rows:  # fmt: skip
+        known = versions.get((procedure, version))
+        if known is None:
+            known = versions[procedure, version] = (
+                _definition(procedure, version),
+                _meanings(procedure, version),
+            )
+        definition, meanings = known
         if definition.subject != "relationship":
             reports.append((reference, procedure, version, state))
             continue
@@ -232,7 +245,7 @@ def _relationships(conn: Connection, scoped: Any) -> tuple[list[_Relationship], 
                 state,
                 partner,
                 country,
-                _meanings(procedure, version),
+                meanings,
             )
         )
     found = list(chains.values())
@@ -248,7 +261,8 @@ def _established_years(
     established: dict[int, int] = defaultdict(int)
     approximate: dict[int, int] = defaultdict(int)
     unknown = 0
-    provinces: dict[int, set[str]] = defaultdict(set)
+    # per province, the fiscal years [start, stop) in which each relationship existed
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     first_year = fiscal_year
     for r in chains:
         if not r.established or r.exists_from is None:
@@ -263,12 +277,18 @@ def _established_years(
         start = fiscal_year_be(r.exists_from)
         first_year = min(first_year, start)
         stop = fiscal_year_be(r.ended_on) if r.ended_on else fiscal_year + 1
-        for fy in range(start, min(stop, fiscal_year + 1)):
-            provinces[fy].add(r.province)
+        spans[r.province].append((start, min(stop, fiscal_year + 1)))
+    provinces: dict[int, int] = defaultdict(int)  # fiscal year → provinces with relations
+    for ranges in spans.values():
+        reach = 0  # the years before it are counted for this province already
+        for start, stop in sorted(ranges):  # by start: no year before reach is left out
+            for fy in range(max(start, reach), stop):
+                provinces[fy] += 1
+            reach = max(reach, stop)
     years: list[YearRow] = []
     previous: int | None = None
     for fy in range(first_year, fiscal_year + 1):
-        count = len(provinces.get(fy, ()))
+        count = provinces.get(fy, 0)
         years.append(
             YearRow(
                 fy,
@@ -295,29 +315,30 @@ def _activity(conn: Connection, scoped: Any, fiscal_year: int) -> dict[str, tupl
         .where(ActivityRow.fiscal_year == fiscal_year, scoped(ActivityRow.province))
         .group_by(ActivityRow.case_reference)
     )
-    rows = conn.execute(query)
+    rows = conn.execute(query).all()
     return {ref: (int(n), int(p or 0), int(s or 0)) for ref, n, p, s in rows}
 
 
 def _partner_years(conn: Connection, scoped: Any, first: int, last: int) -> dict[str, int]:
     """case → the fiscal years first–last with an activity with the partner, as bits
-    (bit i: year first + i): one row per case, read from the covering index."""
+    (bit i: year first + i): one row per case and year, in the covering index's order (no
+    sort)."""
     if first > last:
         return {}
-    bit = case(
-        *((ActivityRow.fiscal_year == fy, 1 << (fy - first)) for fy in range(first, last + 1)),
-        else_=0,
-    )
     query = (
-        select(ActivityRow.case_reference, func.sum(bit.distinct()))
+        select(ActivityRow.fiscal_year, ActivityRow.case_reference)
         .where(
             ActivityRow.fiscal_year.between(first, last),
             ActivityRow.partner_participated.is_(True),
             scoped(ActivityRow.province),
         )
-        .group_by(ActivityRow.case_reference)
+        .distinct()
     )
-    return {ref: int(bits or 0) for ref, bits in conn.execute(query)}
+    bits: dict[str, int] = {}
+    get = bits.get
+    for fy, ref in conn.execute(query).all():
+        bits[ref] = get(ref, 0) | 1 << (fy - first)
+    return bits
 
 
 def _moment(day: dt.date) -> str:
@@ -341,15 +362,23 @@ def _active_trend(
     if not points:
         return []
     members: dict[str, tuple[_Member, dt.date | None]] = {}
+    versions: dict[int, dict[str, frozenset[str]]] = {}  # each procedure version's meanings once
     for chain in chains:
+        if len(chain.members) == 1:
+            m = chain.members[0]
+            replaced = m.entered_on if m.superseded_by == m.reference else None
+            members[m.reference] = (m, replaced)
+            versions.setdefault(id(m.meanings), m.meanings)
+            continue
         entered = {m.reference: m.entered_on for m in chain.members}
         for m in chain.members:
             members[m.reference] = (m, entered.get(m.superseded_by or ""))
+            versions.setdefault(id(m.meanings), m.meanings)
     states = sorted(
         {
             s
-            for m, _ in members.values()
-            for s, meanings in m.meanings.items()
+            for meanings_of in versions.values()
+            for s, meanings in meanings_of.items()
             if meanings & {"active", "dormant"}
         }
     )
@@ -363,27 +392,40 @@ def _active_trend(
     query = (
         select(MoveRow.case_reference, MoveRow.dest, *columns)
         .where(
-            MoveRow.opens_span == true(),  # in this form, the partial index ix_moves_spans
+            MoveRow.opens_span == true(),  # in this form, the partial index ix_moves_spans_cover
             MoveRow.dest.in_(states),
             MoveRow.occurred_at < _moment(points[-1][1]),
+            # a span that ended before the first moment covers none (its sums would be 0)
+            or_(MoveRow.ended_at.is_(None), MoveRow.ended_at >= _moment(points[0][1])),
             scoped(MoveRow.province),
         )
         .group_by(MoveRow.case_reference, MoveRow.dest)
     )
     active = [0] * len(points)
     dormant = [0] * len(points)
-    for reference, dest, *counts in conn.execute(query):
-        found = members.get(reference)
+    # rows of instruments never replaced count at every moment: summed by column at the end
+    latest_active: list[Any] = []
+    latest_dormant: list[Any] = []
+    nothing: frozenset[str] = frozenset()
+    for row in conn.execute(query).all():
+        found = members.get(row[0])
         if found is None:
             continue
         member, replaced_on = found
-        is_active = member.counts_as("active", dest)
-        if not is_active and not member.counts_as("dormant", dest):
+        meanings = member.meanings.get(row[1], nothing)
+        is_active = "active" in meanings
+        if not is_active and "dormant" not in meanings:
+            continue
+        if replaced_on is None:
+            (latest_active if is_active else latest_dormant).append(row)
             continue
         tally = active if is_active else dormant
-        for i, n in enumerate(counts):
-            if n and (replaced_on is None or replaced_on > points[i][1]):
+        for i, n in enumerate(row[2:]):
+            if n and replaced_on > points[i][1]:
                 tally[i] += int(n)
+    for tally, rows in ((active, latest_active), (dormant, latest_dormant)):
+        for i, column in enumerate(list(zip(*rows, strict=True))[2:]):
+            tally[i] += int(sum(column))
     return [
         ActiveYear(fy, a, b, day) for (fy, day), a, b in zip(points, active, dormant, strict=True)
     ]
@@ -393,6 +435,11 @@ def compute_kpis(
     engine: Engine, fiscal_year: int, as_of: dt.date, province: str | None = None
 ) -> KpiReport:
     """Every indicator for *fiscal_year* (B.E.), optionally for one province, as of *as_of*."""
+    with collector_paused():
+        return _compute(engine, fiscal_year, as_of, province)
+
+
+def _compute(engine: Engine, fiscal_year: int, as_of: dt.date, province: str | None) -> KpiReport:
     end = fiscal_year_bounds(fiscal_year)[1]
     snapshot = min(end, as_of)
 
@@ -406,13 +453,14 @@ def compute_kpis(
         trend_first = max(first_data, fiscal_year - TREND_YEARS + 1)
         activity = _activity(conn, scoped, fiscal_year)
         partner_bits = _partner_years(conn, scoped, trend_first, fiscal_year - 1)
-        plans: dict[str, tuple[int, int]] = {}
-        for ref, satang in conn.execute(
-            select(PlanRow.case_reference, PlanRow.budget_satang).where(
-                PlanRow.fiscal_year == fiscal_year, scoped(PlanRow.province)
-            )
-        ):
-            plans[ref] = (int(satang), 1)
+        plans: dict[str, int] = {
+            ref: int(satang)
+            for ref, satang in conn.execute(
+                select(PlanRow.case_reference, PlanRow.budget_satang).where(
+                    PlanRow.fiscal_year == fiscal_year, scoped(PlanRow.province)
+                )
+            ).all()
+        }
         mechanisms = dict(
             conn.execute(
                 select(MechanismRow.province, MechanismRow.order_date).where(
@@ -450,7 +498,7 @@ def compute_kpis(
                 MoveRow.kind != "import",
                 scoped(MoveRow.province),
             )
-        ):
+        ).all():
             durations[state].append((seconds or 0) / 86400)
         overdue = _overdue(conn, scoped, as_of)
 
@@ -458,18 +506,6 @@ def compute_kpis(
     years, unknown_year, approximate = _established_years(chains, fiscal_year)
 
     # 2. activity with the partner, per year and per province
-    def year_stats(r: _Relationship) -> tuple[bool, bool, bool, int]:
-        """The report's year: (in force with data, no data, with the partner, activities)."""
-        if not r.in_force_all_year(fiscal_year):
-            return False, False, False, 0
-        if not r.observed_all_year(fiscal_year):
-            return False, True, False, 0
-        n = partner = 0
-        for m in r.members:
-            a, p, _ = activity.get(m.reference, (0, 0, 0))
-            n, partner = n + a, partner or p
-        return True, False, bool(partner), n
-
     trend = range(trend_first, fiscal_year)
     counted = {fy: [0, 0, 0] for fy in trend}  # in force with data, with the partner, no data
     for r in chains:
@@ -478,14 +514,14 @@ def compute_kpis(
         bits = 0
         for m in r.members:
             bits |= partner_bits.get(m.reference, 0)
-        for fy in trend:
-            if r.whole_from <= fy <= r.whole_until:
-                c = counted[fy]
-                if r.data_from <= fy:
-                    c[0] += 1
-                    c[1] += (bits >> (fy - trend_first)) & 1
-                else:
-                    c[2] += 1
+        # the trend's years it was in force all of
+        for fy in range(max(trend_first, r.whole_from), min(fiscal_year, r.whole_until + 1)):
+            c = counted[fy]
+            if r.data_from <= fy:
+                c[0] += 1
+                c[1] += (bits >> (fy - trend_first)) & 1
+            else:
+                c[2] += 1
     activity_years = [ActivityYear(fy, *counted[fy]) for fy in trend]
     per: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"n": 0, "a": 0, "nd": 0, "wp": 0, "rel": 0, "plan": 0, "bud": 0, "sat": 0,
@@ -496,20 +532,33 @@ def compute_kpis(
     relation_provinces: set[str] = set()
     active_now = dormant_now = 0
     for r in chains:
-        p = per[r.province] if r.established else None
-        if p is None:
+        if not r.established:
             continue
+        p = per[r.province]
         if r.in_force_on(snapshot):
             p["rel"] += 1
             relation_provinces.add(r.province)
-        in_force, no_data, partner, n = year_stats(r)
-        planned = [plans[m.reference] for m in r.members if m.reference in plans]
-        planned_satang = sum(s for s, _ in planned) if planned else None
-        spent_all = sum(activity.get(m.reference, (0, 0, 0))[2] for m in r.members)
-        activities = sum(activity.get(m.reference, (0, 0, 0))[0] for m in r.members)
+        # the report's year, over the chain's instruments: activities, with the partner,
+        # spent, and the plans' budgets (None: no plan)
+        n = partner = spent_all = 0
+        planned_satang: int | None = None
+        for m in r.members:
+            done = activity.get(m.reference)
+            if done is not None:
+                n += done[0]
+                partner = partner or done[1]
+                spent_all += done[2]
+            satang = plans.get(m.reference)
+            if satang is not None:
+                planned_satang = (planned_satang or 0) + satang
+        in_force = no_data = with_partner = False
+        if r.in_force_all_year(fiscal_year):  # in force with data, or no data
+            in_force = r.observed_all_year(fiscal_year)
+            no_data = not in_force
+            with_partner = in_force and bool(partner)
         current = r.current
         assert current is not None
-        if planned or spent_all:
+        if planned_satang is not None or spent_all:
             budgets.append(
                 BudgetRow(
                     current.reference,
@@ -518,7 +567,7 @@ def compute_kpis(
                     current.partner_country,
                     _thb(planned_satang) if planned_satang is not None else None,
                     _thb(spent_all),
-                    activities,
+                    n,
                 )
             )
         p["spent"] += spent_all
@@ -526,12 +575,12 @@ def compute_kpis(
         p["nd"] += no_data
         if in_force:
             p["n"] += 1
-            p["a"] += partner
-            p["wp"] += bool(n) and not partner
-            if planned:
+            p["a"] += with_partner
+            p["wp"] += bool(n) and not with_partner
+            if planned_satang is not None:
                 p["plan"] += 1
                 p["bud"] += bool(planned_satang)
-            if not partner:
+            if not with_partner:
                 spec = current.definition.state(current.state)
                 quiet.append(
                     QuietRelationship(
@@ -715,6 +764,8 @@ def _notes(
 def _overdue(conn: Connection, scoped: Any, as_of: dt.date) -> list[Overdue]:
     """Open cases past their step's expected days on *as_of*, most overdue first."""
     overdue: list[Overdue] = []
+    #: (procedure, version, state) → the days its open step expects; None: no deadline
+    expects: dict[tuple[str, int, str], int | None] = {}
     for reference, prov, state, since_text, procedure, version in conn.execute(
         select(
             CaseRow.reference,
@@ -724,13 +775,18 @@ def _overdue(conn: Connection, scoped: Any, as_of: dt.date) -> list[Overdue]:
             CaseRow.procedure,
             CaseRow.version,
         ).where(scoped(CaseRow.province))
-    ):
-        spec = _definition(procedure, version).state(state)
-        if spec.final or spec.expected_days is None:
+    ).all():
+        key = (procedure, version, state)
+        if key in expects:
+            expected = expects[key]
+        else:
+            spec = _definition(procedure, version).state(state)
+            expected = expects[key] = None if spec.final else spec.expected_days
+        if expected is None:
             continue
         since = local_date(parse_utc(since_text))
         days = (as_of - since).days
-        if days > spec.expected_days:
-            overdue.append(Overdue(reference, prov, state, since, days, spec.expected_days))
+        if days > expected:
+            overdue.append(Overdue(reference, prov, state, since, days, expected))
     overdue.sort(key=lambda o: (-(o.days - o.expected_days), o.reference))
     return overdue

@@ -16,6 +16,7 @@ import json
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -30,11 +31,13 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    type_coerce,
     update,
 )
 from sqlalchemy.orm import Session
 
 from states.i18n import N_
+from store.collector import collector_paused
 from store.tables import (
     AuditHeadRow,
     AuditRow,
@@ -178,7 +181,11 @@ _UPDATE_CASE_LOCKING = (
 )
 # Inline: the generated id is not read back (no RETURNING), so the insert can be pipelined.
 _INSERT_CASE = deferrable(insert(_CASES).inline())
-_LIST_CASES = select(_CASES).order_by(_CASES.c.reference)
+#: ``trigger_actors`` as the stored text, which SQLite gives (``_case_of_columns`` decodes it
+#: without the JSON type's processing: most cases hold ``{}``).
+_LIST_CASES = select(
+    *(type_coerce(c, String) if c.name == "trigger_actors" else c for c in _CASES.c)
+).order_by(_CASES.c.reference)
 _MAX_REFERENCE = select(func.max(_CASES.c.reference)).where(
     _CASES.c.reference.like(bindparam("pattern"))
 )
@@ -586,14 +593,38 @@ if tuple(c.name for c in _CASES.c) != _CASE_COLUMNS:  # pragma: no cover - a sch
     raise RuntimeError("store.tables.CaseRow's columns moved: update _CASE_COLUMNS")
 
 
+#: What a Case holds, in ``dataclasses.fields`` order: ``_case_of_columns`` fills in every one.
+_CASE_FIELDS = (
+    "reference", "procedure", "version", "definition_sha256", "state", "province",
+    "partner_name", "partner_country", "partner_level", "instrument", "label", "opened_at",
+    "opened_by", "state_since", "previous_state", "trigger_actors", "row_version",
+    "thai_party_level", "thai_party_name",
+)  # fmt: skip
+if (
+    tuple(f.name for f in dataclass_fields(Case)) != _CASE_FIELDS
+    or hasattr(Case, "__post_init__")
+    or hasattr(Case, "__slots__")
+):  # pragma: no cover - a model change
+    raise RuntimeError("workflow.model.Case changed: update _CASE_FIELDS and _case_of_columns")
+_new_case = object.__new__
+
+
 def _case_of_columns(row: Any) -> Case:
     """``_case`` for a Core row that starts with the ``cases`` columns in table order (a list
-    maps thousands: by position, as reading each column by name costs more than the rest)."""
+    maps thousands: by position, as reading each column by name costs more than the rest).
+
+    The Case is filled in directly: its frozen dataclass ``__init__`` (one ``object.__setattr__``
+    per field) cost more than the rest of the mapping, and it checks nothing (see the guard
+    above). ``trigger_actors`` comes as the stored text where the list reads it so (SQLite: most
+    cases hold ``{}``) and already decoded otherwise."""
     (_id, reference, procedure, version, definition_sha256, state, previous_state, province,
      partner_name, partner_country, partner_level, instrument, label, opened_at, opened_by,
      state_since, trigger_actors, row_version, thai_party_level,
      thai_party_name) = row[:20]  # fmt: skip
-    return Case(
+    if isinstance(trigger_actors, str):
+        trigger_actors = _fields(trigger_actors)
+    case: Case = _new_case(Case)
+    case.__dict__.update(
         reference=reference,
         procedure=procedure,
         version=version,
@@ -614,6 +645,7 @@ def _case_of_columns(row: Any) -> Case:
         thai_party_level=thai_party_level,
         thai_party_name=thai_party_name,
     )
+    return case
 
 
 def _day(text: str | None) -> dt.date | None:
@@ -791,7 +823,8 @@ class SqlAlchemyCaseRepository:
             query = query.where(_CASES.c.province == province)
         if state:
             query = query.where(_CASES.c.state == state)
-        return [_case_of_columns(r) for r in self.tx.execute(query).all()]
+        with collector_paused():  # thousands of rows and cases, no cycles among them
+            return [_case_of_columns(r) for r in self.tx.execute(query).all()]
 
 
 # ---------------------------------------------------------------------- officers
