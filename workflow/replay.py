@@ -126,7 +126,7 @@ def _national() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
     return {k: (frozenset(r), frozenset(s)) for k, (r, s) in found.items()}
 
 
-@dataclass
+@dataclass(slots=True)
 class _CaseSeen:
     province: str | None = None
     opener: str | None = None

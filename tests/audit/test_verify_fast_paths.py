@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
@@ -140,3 +142,33 @@ def test_the_usual_step_decides_as_the_full_check_on_mutated_logs(
             assert _verdicts(mutated, known, True, monkeypatch) == _verdicts(
                 mutated, known, False, monkeypatch
             )
+
+
+def test_the_integrity_check_beside_the_records_reports_as_in_line(
+    populated: Populated, monkeypatch: MonkeyPatch
+) -> None:
+    """SQLite's integrity check runs on a connection of its own while the records are checked;
+    a damaged file is reported first, as when it ran before them."""
+    if not Path(populated.db).is_file():
+        return  # PostgreSQL: no integrity check
+    raw = sqlite3.connect(populated.db)
+    raw.execute("PRAGMA writable_schema=ON")  # the index now claims another column
+    raw.execute(
+        "UPDATE sqlite_master SET sql = 'CREATE INDEX ix_audit_actor ON audit_records (os_user)' "
+        "WHERE name = 'ix_audit_actor'"
+    )
+    raw.commit()
+    raw.close()
+    engine = make_engine(populated.db)
+    assert verify._integrity_beside(engine) is not None
+    beside = verify.verify_database(engine).as_dict()
+    with monkeypatch.context() as patch:
+        patch.setattr(verify, "_integrity_beside", lambda engine: None)
+        in_line = verify.verify_database(engine).as_dict()
+    assert beside == in_line
+    assert beside["exit_code"] == 1
+    assert beside["problems"][0]["field"] == "storage"
+    assert "PRAGMA integrity_check" in beside["problems"][0]["detail"]
+    with engine.connect() as conn:  # the pooled connection maps nothing any more
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 0
+    assert verify._integrity_beside(make_engine("sqlite://")) is None
