@@ -109,9 +109,11 @@ def test_the_usual_step_decides_as_the_full_check_on_mutated_logs(
         captured.update(rows=list(rows), context=context)
         return verify_rows(captured["rows"], **context)
 
+    engine = make_engine(populated.db)
     with monkeypatch.context() as patch:
         patch.setattr(verify, "verify_rows", capture)
-        assert verify.verify_database(make_engine(populated.db)).exit_code == 0
+        assert verify.verify_database(engine).exit_code == 0
+    engine.dispose()
     real, context = captured["rows"], captured["context"]
     golden = [
         tuple(json.loads(line)[c] for c in COLUMNS)
@@ -159,16 +161,19 @@ def test_the_integrity_check_beside_the_records_reports_as_in_line(
     )
     raw.commit()
     raw.close()
-    engine = make_engine(populated.db)
-    assert verify._integrity_beside(engine) is not None
-    beside = verify.verify_database(engine).as_dict()
-    with monkeypatch.context() as patch:
-        patch.setattr(verify, "_integrity_beside", lambda engine: None)
-        in_line = verify.verify_database(engine).as_dict()
+    engine, memory = make_engine(populated.db), make_engine("sqlite://")
+    try:
+        beside = verify.verify_database(engine).as_dict()
+        with monkeypatch.context() as patch:
+            patch.setattr(verify, "_integrity_beside", lambda engine: None)
+            in_line = verify.verify_database(engine).as_dict()
+        with engine.connect() as conn:  # the pooled connection maps nothing any more
+            assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 0
+        assert verify._integrity_beside(memory) is None  # no other connection sees it
+    finally:
+        engine.dispose()
+        memory.dispose()
     assert beside == in_line
     assert beside["exit_code"] == 1
     assert beside["problems"][0]["field"] == "storage"
     assert "PRAGMA integrity_check" in beside["problems"][0]["detail"]
-    with engine.connect() as conn:  # the pooled connection maps nothing any more
-        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 0
-    assert verify._integrity_beside(make_engine("sqlite://")) is None
