@@ -391,6 +391,9 @@ class _Walk:
     prev_hash: str = GENESIS_HASH
     #: ``log_id`` as a JSON string, as each record's header holds it.
     log_json: str = ""
+    #: Whether ``prev_hash`` is a hex digest this walk computed (the genesis hash, or that of a
+    #: record ``usual_step`` took), which a header holds unescaped.
+    link_is_digest: bool = True
 
     def __post_init__(self) -> None:
         if self.log_id is not None:
@@ -500,9 +503,9 @@ class _Walk:
             if _sha256(body.encode("utf-8")).hexdigest() != payload:
                 return False
             # _HEADER, spelt out: an f-string is a fifth quicker than formatting (the ints are
-            # ints, so written as JSON writes them). Letters and digits need no escaping: the
-            # payload hash is the hex digest just computed, and so is, mostly, the link.
-            link = '"' + prev + '"' if prev.isalnum() else s(prev)
+            # ints, so written as JSON writes them). A hex digest needs no escaping: the payload
+            # hash is the one just computed, the link mostly the one the record before hashed to.
+            link = '"' + prev + '"' if self.link_is_digest else s(prev)
             header = (
                 f'\x00{{"actor":{s(actor)},"at":{s(at)},"case":{s(reference)},'
                 f'"case_seq":{case_seq},"from":{s(source)},"kind":{s(kind)},'
@@ -534,6 +537,7 @@ class _Walk:
             except _MALFORMED as exc:
                 self.malformed(seq, exc)
         self.prev_hash = digest
+        self.link_is_digest = True
         return True
 
     def malformed(self, seq: int, exc: BaseException) -> None:
@@ -543,6 +547,7 @@ class _Walk:
 
     def record(self, row: Sequence[Any]) -> None:
         """Check one record in full and walk on."""
+        self.link_is_digest = False
         f = self.findings
         seq = row[0]
         if isinstance(seq, bool) or not isinstance(seq, int):
