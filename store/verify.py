@@ -30,16 +30,17 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
+import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, select
 
-from states import RETURN, load_procedure
+from states import load_procedure
 from states.i18n import N_, Message
 from store import append_only, pg_identity
 from store.checkpoint import CheckpointInvalid, HeadDocument, read_checkpoint
@@ -54,7 +55,7 @@ from workflow.integrity import (
 )
 from workflow.model import Actor
 from workflow.progress import Progress, reporting
-from workflow.replay import IDENTITY, Replay
+from workflow.replay import IDENTITY, Replay, Step, steps_of
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -78,7 +79,30 @@ _texts = operator.itemgetter(*_TEXT_COLUMNS)
 _WIDTH = len(COLUMNS)
 # Built once: json.dumps with non-default options builds an encoder per call, a third of the time.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-_STRING = json.JSONEncoder(ensure_ascii=False)
+#: A JSON string literal, as the encoders above write one (the C function they call).
+_string: Callable[[str], str] = json.encoder.encode_basestring
+_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+#: ``_CANONICAL.encode`` in chunks, its C encoder built once (``encode`` builds it again at every
+#: call, and a million records call it once each). No circular check: what it encodes was
+#: just decoded from JSON text.
+_encode_chunks: Callable[[Any, int], Sequence[str]] = (
+    _C_ENCODER(None, _CANONICAL.default, _string, None, ":", ",", True, False, True)
+    if _C_ENCODER is not None
+    else lambda value, _indent: [_CANONICAL.encode(value)]
+)
+
+
+def _canonical_text(value: Any) -> str:
+    return "".join(_encode_chunks(value, 0))
+
+
+#: The record header with its keys in sorted order, as ``_CANONICAL`` writes it.
+_HEADER = (
+    '{"actor":%s,"at":%s,"case":%s,"case_seq":%s,"from":%s,"kind":%s,"log":%s,"os_user":%s,'
+    '"payload":%s,"prev":%s,"role":%s,"seq":%s,"to":%s,"trigger":%s,"v":%s}'
+)
+_PAYLOAD = '{"fields":%s,"note":%s}'
+_sha256 = hashlib.sha256
 
 
 def _no_floats(text: str) -> Any:
@@ -86,9 +110,13 @@ def _no_floats(text: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(parse_float=_no_floats, parse_constant=_no_floats)
+#: ``_DECODER.raw_decode`` without its Python frame: (value, end), or StopIteration.
+_scan: Callable[[str, int], tuple[Any, int]] = getattr(_DECODER, "scan_once")  # noqa: B009
 
 
 _HEX = frozenset("0123456789abcdef")
+#: What stored values of the wrong type or shape raise while a record is checked.
+_MALFORMED = (TypeError, ValueError, AttributeError, KeyError, RecursionError)
 _MAX_LISTED = 100
 
 
@@ -211,15 +239,8 @@ def procedure_edges(
     key = (procedure, version)
     if key not in _EDGES:
         definition = load_procedure(procedure, version).definition
-        edges: set[tuple[str, str, str]] = set()
-        for t in definition.active_transitions:
-            for source in t.source:
-                if t.dest == RETURN:
-                    edges.update((t.trigger, source, d) for d in definition.return_targets(source))
-                else:
-                    edges.add((t.trigger, source, t.dest))
         states = frozenset(s.id for s in definition.states)
-        _EDGES[key] = (frozenset(edges), definition.initial, states)
+        _EDGES[key] = (frozenset(steps_of(procedure, version)), definition.initial, states)
     return _EDGES[key]
 
 
@@ -236,24 +257,44 @@ def canonical_fields(text: str, parsed: Any) -> bool:
     combining mark) goes the slow way. ``tests/audit/test_verify_fast_paths.py`` pins the two.
     """
     if text.isascii() or unicodedata.is_normalized("NFC", text):
-        return bool(_CANONICAL.encode(parsed) == text)
+        return bool(_canonical_text(parsed) == text)
     return canonical_json(parsed).decode("utf-8") == text
 
 
 def expected_payload(fields_text: str, note: str) -> str:
     """Payload hash from the stored canonical fields text and note (both already checked)."""
-    body = (
-        b'{"fields":'
-        + fields_text.encode("utf-8")
-        + b',"note":'
-        + _STRING.encode(note).encode("utf-8")
-        + b"}"
-    )
-    return hashlib.sha256(body).hexdigest()
+    body = _PAYLOAD % (fields_text, _string(note))
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _json(value: Any) -> str:
+    """*value* as JSON if it is a string, ``None`` or an int (not a bool); else ``TypeError``."""
+    if type(value) is str:
+        return _string(value)
+    if value is None:
+        return "null"
+    if type(value) is int:
+        return int.__repr__(value)
+    raise TypeError(type(value).__name__)
 
 
 def expected_hash(row: Sequence[Any], payload: str | None = None) -> str:
     """Record hash recomputed from a stored row (optionally with another payload hash)."""
+    # The header's text written directly (the C encoder would sort the same keys for every
+    # record); a value of another type takes the encoder's way. A test pins the two.
+    try:
+        data = _HEADER % (
+            _json(row[9]), _json(row[12]), _json(row[4]), _json(row[5]), _json(row[7]),
+            _json(row[3]), _json(row[1]), _json(row[11]),
+            _json(row[15] if payload is None else payload), _json(row[16]), _json(row[10]),
+            _json(row[0]), _json(row[8]), _json(row[6]), _json(row[2]),
+        )  # fmt: skip
+    except TypeError:
+        data = _header_text(row, payload)
+    return hashlib.sha256(b"\x00" + data.encode("utf-8")).hexdigest()
+
+
+def _header_text(row: Sequence[Any], payload: str | None) -> str:
     header = {
         "v": row[2],
         "log": row[1],
@@ -273,8 +314,7 @@ def expected_hash(row: Sequence[Any], payload: str | None = None) -> str:
     }
     # Same bytes as workflow.integrity.canonical_json for NFC text and integers (checked first);
     # the golden fixture and a test pin the equality.
-    data = _CANONICAL.encode(header)
-    return hashlib.sha256(b"\x00" + data.encode("utf-8")).hexdigest()
+    return _CANONICAL.encode(header)
 
 
 def reference_hash(row: Sequence[Any]) -> str:
@@ -313,7 +353,7 @@ class _Findings:
             self.more += 1
 
 
-@dataclass
+@dataclass(slots=True)
 class _Case:
     last_case_seq: int = 0
     state: str | None = None
@@ -322,6 +362,8 @@ class _Case:
     edges: frozenset[tuple[str, str, str]] = frozenset()
     initial: str = ""
     states: frozenset[str] = frozenset()
+    #: The edges, each with who may take it and what it needs (``workflow.replay``).
+    steps: Mapping[tuple[str, str, str], Step] = field(default_factory=dict)
     known: bool = True
     procedure: str = ""
     #: The version in force at this point of the case (a migration changes it).
@@ -329,10 +371,11 @@ class _Case:
 
     def use(self, procedure: str, version: int) -> None:
         self.edges, self.initial, self.states = procedure_edges(procedure, version)
+        self.steps = steps_of(procedure, version)
         self.procedure, self.version = procedure, version
 
 
-@dataclass
+@dataclass(slots=True)
 class _Walk:
     """Running state of one pass over the records."""
 
@@ -346,6 +389,16 @@ class _Walk:
     authority: bool = True
     expected_seq: int = 1
     prev_hash: str = GENESIS_HASH
+    #: ``log_id`` as a JSON string, as each record's header holds it.
+    log_json: str = ""
+    #: Whether ``prev_hash`` is a hex digest this walk computed (the genesis hash, or that of a
+    #: record ``usual_step`` took), which a header holds unescaped.
+    link_is_digest: bool = True
+
+    def __post_init__(self) -> None:
+        if self.log_id is not None:
+            self.log_json = _string(self.log_id)
+
     count: int = 0
     last_seq: int = 0
 
@@ -388,7 +441,113 @@ class _Walk:
                 ),
             )
 
+    def usual_step(self, row: Sequence[Any]) -> bool:
+        """Check and walk the usual record in one go: a step of a known case, with nothing to
+        find but (perhaps) its authority. ``False``, having changed nothing, for any other
+        record or at the first doubt: ``record`` then checks it in full and says what is
+        wrong. Most of a log is steps; these are ``record``'s checks in the order they pass."""
+        if len(row) != _WIDTH:
+            return False
+        (seq, log, version, kind, reference, case_seq, trigger, source, dest, actor, role,
+         os_user, at, fields_text, note, payload, prev, digest) = row  # fmt: skip
+        try:
+            if (
+                kind != "transition"
+                or type(seq) is not int
+                or seq != self.expected_seq
+                or prev != self.prev_hash
+                or type(version) is not int
+                or version != RECORD_VERSION
+                or type(case_seq) is not int
+                or (self.log_id is not None and log != self.log_id)
+                or seq in self.wanted
+            ):
+                return False
+            walk = self.case_walks.get(reference)
+            if (
+                walk is None
+                or not walk.known
+                or walk.version is None
+                or walk.state is None
+                or source != walk.state
+                or case_seq != walk.last_case_seq + 1
+            ):
+                return False
+            step = walk.steps.get((trigger, source, dest))  # an edge of its procedure
+            if step is None:
+                return False
+            # Every text column NFC (TypeError: one is not text); the short ones together, as
+            # ``record`` does, where ``isascii`` (which costs nothing) mostly settles it.
+            joined = "\n".join(
+                (log, kind, reference, trigger, source, dest, actor, at,
+                 "" if role is None else role, "" if os_user is None else os_user)
+            )  # fmt: skip
+            if not (
+                (joined.isascii() or unicodedata.is_normalized("NFC", joined))
+                and (fields_text.isascii() or unicodedata.is_normalized("NFC", fields_text))
+                and (note.isascii() or unicodedata.is_normalized("NFC", note))
+            ):
+                return False
+            if fields_text == "{}":
+                parsed: dict[str, Any] = {}
+            else:
+                parsed, end = _scan(fields_text, 0)  # StopIteration: not JSON
+                if (
+                    end != len(fields_text)
+                    or type(parsed) is not dict
+                    or "".join(_encode_chunks(parsed, 0)) != fields_text  # _canonical_text
+                ):
+                    return False
+            s = _string
+            body = f'{{"fields":{fields_text},"note":{s(note)}}}'
+            if _sha256(body.encode("utf-8")).hexdigest() != payload:
+                return False
+            # _HEADER, spelt out: an f-string is a fifth quicker than formatting (the ints are
+            # ints, so written as JSON writes them). A hex digest needs no escaping: the payload
+            # hash is the one just computed, the link mostly the one the record before hashed to.
+            link = '"' + prev + '"' if self.link_is_digest else s(prev)
+            header = (
+                f'\x00{{"actor":{s(actor)},"at":{s(at)},"case":{s(reference)},'
+                f'"case_seq":{case_seq},"from":{s(source)},"kind":{s(kind)},'
+                f'"log":{self.log_json if self.log_id is not None else s(log)},'
+                f'"os_user":{"null" if os_user is None else s(os_user)},"payload":"{payload}",'
+                f'"prev":{link},'
+                f'"role":{"null" if role is None else s(role)},"seq":{seq},'
+                f'"to":{s(dest)},"trigger":{s(trigger)},"v":{version}}}'
+            )
+            if _sha256(header.encode("utf-8")).hexdigest() != digest:
+                return False
+        except (*_MALFORMED, StopIteration):
+            return False
+        # It holds: walk on as ``record`` would.
+        self.expected_seq = seq + 1
+        self.count += 1
+        self.last_seq = seq
+        walk.last_case_seq = case_seq
+        if dest != walk.state:
+            walk.previous = walk.state
+        walk.state = dest
+        walk.last_move_seq = seq
+        if self.authority:
+            try:
+                for detail in self.replay.step(
+                    reference, step, trigger, actor, role, parsed, note
+                ):
+                    self.findings.add(seq, "authority", detail)
+            except _MALFORMED as exc:
+                self.malformed(seq, exc)
+        self.prev_hash = digest
+        self.link_is_digest = True
+        return True
+
+    def malformed(self, seq: int, exc: BaseException) -> None:
+        self.findings.add(
+            seq, "row", Message(N_("malformed stored values ({error})"), error=type(exc).__name__)
+        )
+
     def record(self, row: Sequence[Any]) -> None:
+        """Check one record in full and walk on."""
+        self.link_is_digest = False
         f = self.findings
         seq = row[0]
         if isinstance(seq, bool) or not isinstance(seq, int):
@@ -428,12 +587,8 @@ class _Walk:
             self.seen_hash[seq] = stored_hash if isinstance(stored_hash, str) else ""
         try:
             self._record_body(row, seq)
-        except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
-            f.add(
-                seq,
-                "row",
-                Message(N_("malformed stored values ({error})"), error=type(exc).__name__),
-            )
+        except _MALFORMED as exc:
+            self.malformed(seq, exc)
         self.prev_hash = stored_hash if isinstance(stored_hash, str) else ""
 
     def _record_body(self, row: Sequence[Any], seq: int) -> None:
@@ -825,8 +980,10 @@ def verify_rows(
     walk = _Walk(
         findings, log_id, cases, wanted={d.size for _, d in docs if d.size > 0}, authority=replay
     )
+    usual_step, record = walk.usual_step, walk.record
     for row in rows:
-        walk.record(row)
+        if not usual_step(row):
+            record(row)
     size = walk.count
     last_hash = walk.prev_hash if size else GENESIS_HASH
     # Cases: the cases table against what the records imply.
@@ -997,12 +1154,65 @@ def _compare_checkpoint(
 
 
 # ---------------------------------------------------------------------- the database
-def _storage_findings(conn: Connection) -> list[str]:
+def _integrity_findings(conn: Connection) -> list[str]:
+    """SQLite's ``PRAGMA integrity_check``, as a finding when it is not ``ok``."""
+    results = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+    if results != ["ok"]:
+        return ["PRAGMA integrity_check: " + "; ".join(str(r) for r in results[:5])]
+    return []
+
+
+#: How much of the file the integrity check maps (SQLite caps it at its own limit).
+_INTEGRITY_MMAP = 1 << 32
+
+
+def _integrity_beside(engine: Engine) -> Callable[[], list[str]] | None:
+    """``_integrity_findings`` of a SQLite file, started on a connection of its own in a
+    thread; call the function returned for its findings once the records are read.
+
+    The check reads every page of the file (a seventh of a verify's time) and SQLite leaves
+    Python's lock while it runs, so it takes a second core while the records are checked.
+    ``None`` for PostgreSQL, and for an in-memory database, which no other connection sees.
+    """
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or ":memory:" in url.database:
+        return None
+    if "memory" in str(url.query.get("mode", "")):
+        return None
+    outcome: list[list[str] | BaseException] = []
+
+    def check() -> None:
+        try:
+            with engine.connect() as conn:
+                # The file mapped rather than read page by page: a quarter less CPU for a
+                # million records (no system call per page); the pooled connection is left
+                # as it was found.
+                conn.exec_driver_sql(f"PRAGMA mmap_size={_INTEGRITY_MMAP}").fetchall()
+                try:
+                    outcome.append(_integrity_findings(conn))
+                finally:
+                    conn.exec_driver_sql("PRAGMA mmap_size=0").fetchall()
+        except BaseException as exc:  # handed to the caller, who raises it
+            outcome.append(exc)
+
+    thread = threading.Thread(target=check, name="sistercity-integrity-check", daemon=True)
+    thread.start()
+
+    def findings() -> list[str]:
+        thread.join()
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]
+
+    return findings
+
+
+def _storage_findings(conn: Connection, integrity: bool = True) -> list[str]:
+    """Storage-level findings: the integrity check (*integrity*: here, on SQLite) and the
+    append-only and identity triggers."""
     found: list[str] = []
-    if conn.dialect.name == "sqlite":
-        results = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
-        if results != ["ok"]:
-            found.append("PRAGMA integrity_check: " + "; ".join(str(r) for r in results[:5]))
+    if integrity and conn.dialect.name == "sqlite":
+        found.extend(_integrity_findings(conn))
     expected = append_only.TRIGGER_NAMES.get(conn.dialect.name, ())
     present = append_only.installed(conn)
     missing = [n for n in expected if n not in present]
@@ -1087,12 +1297,13 @@ def verify_database(
         except CheckpointInvalid as exc:
             given = exc.args[0] if exc.args else ""
             docs.append((str(path), given if isinstance(given, Message) else str(exc)))
+    integrity = _integrity_beside(engine)
     conn = engine.connect()
     if conn.dialect.name == "postgresql":
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
     try:
         with conn.begin():
-            storage = _storage_findings(conn)
+            storage = _storage_findings(conn, integrity=integrity is None)
             settings = dict(conn.execute(select(SettingRow.key, SettingRow.value)).all())
             log_id = settings.get("log_id")
             head_row = conn.execute(
@@ -1124,7 +1335,7 @@ def verify_database(
             if progress is not None:
                 size = head_row[0] if head_row is not None and isinstance(head_row[0], int) else 0
                 rows = reporting(rows, size, progress)
-            return verify_rows(
+            result = verify_rows(
                 rows,
                 log_id=log_id,
                 cases=cases,
@@ -1136,3 +1347,18 @@ def verify_database(
             )
     finally:
         conn.close()
+    return result if integrity is None else _storage_first(result, integrity())
+
+
+def _storage_first(result: VerifyResult, storage: Sequence[str]) -> VerifyResult:
+    """*result* as ``verify_rows`` would have given it with *storage* among its storage
+    findings: they come first, and the listed problems stay the first ``_MAX_LISTED``."""
+    if not storage:
+        return result
+    problems = [Problem(None, "storage", message) for message in storage]
+    problems.extend(result.problems)
+    return replace(
+        result,
+        problems=tuple(problems[:_MAX_LISTED]),
+        more_problems=result.more_problems + max(len(problems) - _MAX_LISTED, 0),
+    )
