@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
@@ -18,7 +18,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from states.i18n import N_
 from store.database import WRITE_OPTION, make_session_factory, refused
-from store.followup import SqlAlchemyFollowupRepository
 from store.projections import SqlAlchemyFactsRepository
 from store.repository import (
     TX_KEY,
@@ -32,6 +31,9 @@ from store.repository import (
     send_pending_before_orm,
 )
 from workflow.errors import ConcurrentUpdate, WorkflowError
+
+if TYPE_CHECKING:
+    from store.followup import SqlAlchemyFollowupRepository
 
 
 class NotInitialised(WorkflowError):
@@ -110,6 +112,9 @@ class SqlAlchemyUnitOfWork:
     @property
     def followup(self) -> SqlAlchemyFollowupRepository:
         if self._followup is None:
+            # Imported here: reading and advancing cases never needs the follow-up records.
+            from store.followup import SqlAlchemyFollowupRepository
+
             self._followup = SqlAlchemyFollowupRepository(self.session)
         return self._followup
 
