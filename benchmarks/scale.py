@@ -246,7 +246,14 @@ with open("/dev/null", "w", encoding="utf-8") as out:
             out.write(json.dumps(dict(zip(COLUMNS, row)), ensure_ascii=False) + "\\n")
     else:
         export_log(engine, fmt, out)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# The peak of this program's own memory: Linux keeps ru_maxrss across exec, so it would start
+# at the size of the (large) benchmark process that started this one; VmHWM starts afresh.
+try:
+    with open("/proc/self/status", encoding="ascii") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(peak / 1024)
 """
 
 
