@@ -481,14 +481,9 @@ class Transaction:
             if self.case_updates:
                 # A late step: the lock is taken by its case update, one round trip.
                 reference, params = self.case_updates.pop(0)
-                row = connection.execute(_UPDATE_CASE_LOCKING, params).one_or_none()
-                if row is None:
-                    raise CaseMoved(
-                        N_("case {reference} changed under you; read it again and retry"),
-                        reference=reference,
-                    )
-                self.case_seq[reference] = row.last_case_seq or 0
-                self.facts_trusted.add(reference)
+                row = self._case_updated(
+                    reference, connection.execute(_UPDATE_CASE_LOCKING, params).one_or_none()
+                )
             else:
                 row = connection.execute(_LOCK_HEAD).one_or_none()
                 if row is None:
@@ -504,14 +499,21 @@ class Transaction:
         updates, self.case_updates = self.case_updates, []
         connection = self.connection()
         for reference, params in updates:
-            row = connection.execute(_UPDATE_CASE_RETURNING, params).one_or_none()
-            if row is None:
-                raise CaseMoved(
-                    N_("case {reference} changed under you; read it again and retry"),
-                    reference=reference,
-                )
-            self.case_seq[reference] = row.last_case_seq or 0
-            self.facts_trusted.add(reference)
+            self._case_updated(
+                reference, connection.execute(_UPDATE_CASE_RETURNING, params).one_or_none()
+            )
+
+    def _case_updated(self, reference: str, row: Any) -> Any:
+        """A late step's case update returned *row* (given back), or nothing: the case moved
+        since it was read. Its last ``case_seq`` is exact from here to the commit."""
+        if row is None:
+            raise CaseMoved(
+                N_("case {reference} changed under you; read it again and retry"),
+                reference=reference,
+            )
+        self.case_seq[reference] = row.last_case_seq or 0
+        self.facts_trusted.add(reference)
+        return row
 
     def write(self) -> None:
         """About to write: a late-locking transaction takes the head lock now."""
