@@ -27,7 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from states import schema, text
+from states import graph, schema, text
 
 CACHE_ENV = "SISTERCITY_CACHE"
 
@@ -45,7 +45,7 @@ def _folder() -> Path | None:
 def _code_fingerprint() -> str:
     """The SHA-256 of the code that defines, checks and stores a definition."""
     digest = hashlib.sha256()
-    for source in (schema.__file__, text.__file__, __file__):
+    for source in (schema.__file__, graph.__file__, text.__file__, __file__):
         digest.update(Path(str(source)).read_bytes())
     return digest.hexdigest()[:16]
 
