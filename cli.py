@@ -8,7 +8,6 @@ commands never load SQLAlchemy, and only the commands that create a database loa
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 import os
 import pwd
@@ -34,12 +33,9 @@ from states.i18n import (
     tr,
 )
 from store import DEFAULT_DB
+from store.collector import pace_for_a_command
 
-# A command is a short process whose allocations are mostly its imports (modules, classes,
-# tables, mappings), which live until it ends: looking for cycles among them at the default
-# pace costs about a quarter of importing the store, for nothing. The collector runs a tenth as
-# often; a long command (a verify, an import) still collects.
-gc.set_threshold(10_000, 10, 10)
+pace_for_a_command()  # a short process: its allocations are mostly imports that live to its end
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
