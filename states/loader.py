@@ -72,10 +72,10 @@ def _validated(digest: str, data: bytes, origin: str) -> ProcedureDefinition:
 def _validate(raw: Any, origin: str) -> ProcedureDefinition:
     """*raw* (parsed TOML) as a definition: pydantic checks every value's type, then the
     definition's own rules (references, the graph, variants) are checked."""
-    from pydantic import TypeAdapter, ValidationError
+    from pydantic import ValidationError
 
     try:
-        definition = _adapter(TypeAdapter).validate_python(raw)
+        definition = _adapter().validate_python(raw)
     except ValidationError as exc:
         raise InvalidDefinition(
             N_("{origin}: {problems}"), origin=origin, problems=_one_line(exc)
@@ -89,8 +89,12 @@ def _validate(raw: Any, origin: str) -> ProcedureDefinition:
 
 
 @cache
-def _adapter(adapter: Any) -> Any:
-    return adapter(ProcedureDefinition)
+def _adapter() -> Any:
+    """pydantic's validator for a definition, built once per process (and only on a file not
+    validated before)."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(ProcedureDefinition)
 
 
 def load_file(path: str | Path) -> LoadedDefinition:

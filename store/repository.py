@@ -615,13 +615,24 @@ _CASE_FIELDS = (
     "opened_by", "state_since", "previous_state", "trigger_actors", "row_version",
     "thai_party_level", "thai_party_name",
 )  # fmt: skip
-if (
-    tuple(f.name for f in dataclass_fields(Case)) != _CASE_FIELDS
-    or hasattr(Case, "__post_init__")
-    or hasattr(Case, "__slots__")
-):  # pragma: no cover - a model change
+if tuple(f.name for f in dataclass_fields(Case)) != _CASE_FIELDS:  # pragma: no cover
     raise RuntimeError("workflow.model.Case changed: update _CASE_FIELDS and _case_of_columns")
-_new_case = object.__new__
+_Filled = TypeVar("_Filled")
+
+
+def _filled(kind: type[_Filled], values: dict[str, Any]) -> _Filled:
+    """``kind(**values)`` for a frozen dataclass whose making checks nothing, its attributes
+    given all at once: its ``__init__`` sets each through ``object.__setattr__``, which costs
+    more than reading the row it comes from (a list maps thousands of cases, a history a
+    hundred records). Used for ``Case`` and ``AuditRecord`` only (guarded below)."""
+    made = object.__new__(kind)
+    made.__dict__.update(values)
+    return made
+
+
+for _kind in (Case, AuditRecord):  # what _filled skips must not exist
+    if hasattr(_kind, "__post_init__") or hasattr(_kind, "__slots__"):  # pragma: no cover
+        raise RuntimeError(f"{_kind.__name__} checks what it is made of: fill it by __init__")
 
 
 def _case_of_columns(row: Any) -> Case:
@@ -638,29 +649,30 @@ def _case_of_columns(row: Any) -> Case:
      thai_party_name) = row[:20]  # fmt: skip
     if isinstance(trigger_actors, str):
         trigger_actors = _fields(trigger_actors)
-    case: Case = _new_case(Case)
-    case.__dict__.update(
-        reference=reference,
-        procedure=procedure,
-        version=version,
-        definition_sha256=definition_sha256,
-        state=state,
-        province=province,
-        partner_name=partner_name,
-        partner_country=partner_country,
-        partner_level=partner_level,
-        instrument=instrument,
-        label=label,
-        opened_at=parse_utc(opened_at),
-        opened_by=opened_by,
-        state_since=parse_utc(state_since),
-        previous_state=previous_state,
-        trigger_actors={k: actors_of(v) for k, v in trigger_actors.items()},
-        row_version=row_version,
-        thai_party_level=thai_party_level,
-        thai_party_name=thai_party_name,
+    return _filled(
+        Case,
+        {
+            "reference": reference,
+            "procedure": procedure,
+            "version": version,
+            "definition_sha256": definition_sha256,
+            "state": state,
+            "province": province,
+            "partner_name": partner_name,
+            "partner_country": partner_country,
+            "partner_level": partner_level,
+            "instrument": instrument,
+            "label": label,
+            "opened_at": parse_utc(opened_at),
+            "opened_by": opened_by,
+            "state_since": parse_utc(state_since),
+            "previous_state": previous_state,
+            "trigger_actors": {k: actors_of(v) for k, v in trigger_actors.items()},
+            "row_version": row_version,
+            "thai_party_level": thai_party_level,
+            "thai_party_name": thai_party_name,
+        },
     )
-    return case
 
 
 def _day(text: str | None) -> dt.date | None:
@@ -941,8 +953,6 @@ class SqlAlchemyOfficerRepository:
 
 
 # ---------------------------------------------------------------------- the audit log
-_new = object.__new__
-_set_attribute = object.__setattr__
 
 
 def _record(row: Any) -> AuditRecord:
@@ -954,10 +964,8 @@ def _record(row: Any) -> AuditRecord:
     """
     (seq, log_id, version, kind, reference, case_seq, trigger, source, dest, actor, role,
      os_user, at, fields, note, payload, prev, digest) = row  # fmt: skip
-    record = _new(AuditRecord)
-    _set_attribute(
-        record,
-        "__dict__",
+    return _filled(
+        AuditRecord,
         {
             "seq": seq,
             "log_id": log_id,
@@ -979,7 +987,6 @@ def _record(row: Any) -> AuditRecord:
             "hash": digest,
         },
     )
-    return record
 
 
 def audit_record(row: Any) -> AuditRecord:
