@@ -479,26 +479,24 @@ def _check_row(
                 country=v["partner_country"],
             ),
         )
-    instrument = next((i for i in INSTRUMENTS if i.casefold() == v["instrument"].casefold()), None)
-    if instrument is None:
-        bad(
-            "instrument",
-            Message(
-                N_("'{value}' is not one of {choices}"),
-                value=v["instrument"],
-                choices=", ".join(INSTRUMENTS),
-            ),
-        )
-    label = next((lb for lb in LABELS if lb == v["label"].casefold()), None)
-    if label is None:
-        bad(
-            "label",
-            Message(
-                N_("'{value}' is not one of {choices}"),
-                value=v["label"],
-                choices=", ".join(LABELS),
-            ),
-        )
+
+    def one_of(column: str, choices: tuple[str, ...]) -> str | None:
+        """The choice *column* names, in any letter case (a problem if none)."""
+        written = v[column].casefold()
+        found = next((c for c in choices if c.casefold() == written), None)
+        if found is None:
+            bad(
+                column,
+                Message(
+                    N_("'{value}' is not one of {choices}"),
+                    value=v[column],
+                    choices=", ".join(choices),
+                ),
+            )
+        return found
+
+    instrument = one_of("instrument", INSTRUMENTS)
+    label = one_of("label", LABELS)
     signed = PartialDate.unknown()
     try:
         signed = parse_partial(v["signed_on"])
