@@ -1013,7 +1013,7 @@ def case_open(
 def case_show(app: App, reference: str, as_json: bool, lang: str) -> None:
     """Show a case and where it stands."""
     from states import load_procedure
-    from workflow import followup as fu
+    from workflow.deadlines import time_in_step
     from workflow.nextsteps import next_steps
     from workflow.thaidate import format_moment, local_date
 
@@ -1024,7 +1024,7 @@ def case_show(app: App, reference: str, as_json: bool, lang: str) -> None:
     definition = load_procedure(found.procedure, found.version).definition
     state = definition.state(found.state)
     words = lang  # labels: Thai, English, or Thai then English
-    step = fu.time_in_step(found, local_date(app.now()))
+    step = time_in_step(found, local_date(app.now()))
 
     def since_in(one: str) -> str:
         """Since when, in one language: B.E. in Thai."""

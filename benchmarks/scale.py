@@ -135,7 +135,7 @@ CACHE = Path(os.environ.get("SISTERCITY_BENCH_CACHE", ROOT / "benchmarks" / ".ca
 #: Files whose change makes a kept database stale: its builders and what the product writes.
 _BUILT_FROM = (
     "benchmarks/scale.py", "benchmarks/kpi_report.py", "benchmarks/steps.py",
-    "store/tables.py", "store/schema.py", "store/repository.py", "store/projections.py",
+    "store/core_tables.py", "store/schema.py", "store/repository.py", "store/projections.py",
     "workflow/integrity.py", "workflow/effects.py",
 )  # fmt: skip
 

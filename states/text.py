@@ -69,3 +69,7 @@ class Label:
     def as_dict(self) -> dict[str, str]:
         """The label as plain data (JSON output)."""
         return {"th": self.th, "en": self.en}
+
+    def model_dump(self) -> dict[str, str]:
+        """``as_dict``, by the name it had when labels were pydantic models."""
+        return self.as_dict()

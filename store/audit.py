@@ -30,8 +30,8 @@ from sqlalchemy import Engine, Select, func, select
 
 from states.i18n import N_
 from store.checkpoint import HeadDocument, fingerprint, sign
+from store.core_tables import AUDIT_RECORDS, CASES
 from store.repository import parse_utc
-from store.tables import AuditRow, CaseRow
 from store.unit_of_work import SqlAlchemyUnitOfWork
 from store.verify import COLUMNS
 from workflow import csvsafe
@@ -119,22 +119,23 @@ def _day_start_utc(day: dt.date) -> str:
 
 def _filtered(query: Select[Any], flt: LogFilter) -> Select[Any]:
     if flt.case:
-        query = query.where(AuditRow.case_reference == flt.case.strip().upper())
+        query = query.where(AUDIT_RECORDS.c.case_reference == flt.case.strip().upper())
     if flt.officer:
-        query = query.where(AuditRow.actor_id == flt.officer)
+        query = query.where(AUDIT_RECORDS.c.actor_id == flt.officer)
     if flt.province:
-        provinces = select(CaseRow.reference).where(CaseRow.province == flt.province.upper())
-        query = query.where(AuditRow.case_reference.in_(provinces))
+        provinces = select(CASES.c.reference).where(CASES.c.province == flt.province.upper())
+        query = query.where(AUDIT_RECORDS.c.case_reference.in_(provinces))
     if flt.trigger:
-        query = query.where(AuditRow.trigger == flt.trigger)
+        query = query.where(AUDIT_RECORDS.c.trigger == flt.trigger)
     if flt.since and flt.until and flt.since > flt.until:
         raise InvalidInput(
             N_("--since {since} is after --until {until}"), since=flt.since, until=flt.until
         )
     if flt.since:
-        query = query.where(AuditRow.occurred_at >= _day_start_utc(flt.since))
+        query = query.where(AUDIT_RECORDS.c.occurred_at >= _day_start_utc(flt.since))
     if flt.until:
-        query = query.where(AuditRow.occurred_at < _day_start_utc(flt.until + dt.timedelta(1)))
+        end = _day_start_utc(flt.until + dt.timedelta(1))
+        query = query.where(AUDIT_RECORDS.c.occurred_at < end)
     return query
 
 
@@ -142,7 +143,7 @@ def stream_rows(
     engine: Engine, flt: LogFilter | None = None, batch: int = 2000
 ) -> Iterator[tuple[Any, ...]]:
     """Stored audit columns (``COLUMNS`` order) as tuples, in ``seq`` order, streamed."""
-    query = select(*[getattr(AuditRow, n) for n in COLUMNS]).order_by(AuditRow.seq)
+    query = select(*[AUDIT_RECORDS.c[n] for n in COLUMNS]).order_by(AUDIT_RECORDS.c.seq)
     if flt is not None:
         query = _filtered(query, flt)
     with engine.connect() as conn:
@@ -181,7 +182,7 @@ def export_log(
     total = 0
     if progress is not None:
         with engine.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(AuditRow)).scalar_one()
+            total = conn.execute(select(func.count()).select_from(AUDIT_RECORDS)).scalar_one()
     rows = reporting(stream_rows(engine), total, progress)
     if fmt == "csv":
         writer = csvsafe.writer(out)

@@ -10,13 +10,15 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 from states.i18n import N_, Text
 from workflow.errors import WorkflowError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 WRITE_OPTION = "sistercity_write"
 AUDIT_TABLE = "audit_records"
@@ -213,5 +215,10 @@ def _make_engine(db: str, synchronous: str | None) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded values after commit (we map rows to frozen values anyway)."""
+    """Sessions that keep loaded values after commit (we map rows to frozen values anyway).
+
+    The ORM is imported here, by the few that use it: reading and advancing cases speak Core.
+    """
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(bind=engine, expire_on_commit=False)

@@ -33,7 +33,7 @@ from store.tables import (
     MoveRow,
     PlanRow,
 )
-from workflow.followup import Overdue
+from workflow.deadlines import Overdue
 from workflow.kpi import (
     ActiveYear,
     ActivityYear,

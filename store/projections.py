@@ -15,17 +15,19 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, insert, inspect, select, update
-from sqlalchemy.orm import Session
 
 from states import ProcedureDefinition, load_procedure
+from store.core_tables import ACTIVITIES, AUDIT_RECORDS, CASE_FACTS, MOVES
 from store.repository import Transaction, audit_record, deferrable, facts_value, transaction_for
-from store.tables import ActivityRow, AuditRow, CaseFactsRow, MoveRow
 from workflow.effects import CaseFacts, Projected, project
 from workflow.integrity import utc_text
 from workflow.thaidate import fiscal_year_be
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 _Execute = Callable[..., Any]
 
@@ -49,7 +51,7 @@ def _column(facts: CaseFacts, name: str) -> Any:
 
 
 #: The stored columns of the facts but the case's reference; the attribute each comes from.
-_COLUMNS = tuple(c.name for c in CaseFactsRow.__table__.columns if c.name != "case_reference")
+_COLUMNS = tuple(c.name for c in CASE_FACTS.columns if c.name != "case_reference")
 _SOURCE = tuple(
     (name, "established_on" if name == "established_fy" else name) for name in _COLUMNS
 )
@@ -91,22 +93,19 @@ def _satang(amount: Decimal | None) -> int | None:
     return None if amount is None else int(amount * 100)
 
 
-_FACTS = CaseFactsRow.__table__
-_MOVES = MoveRow.__table__
-_ACTIVITIES = ActivityRow.__table__
 # Built once; executed with parameters (SQLAlchemy caches their compiled form).
-_INSERT_FACTS = deferrable(insert(_FACTS))
+_INSERT_FACTS = deferrable(insert(CASE_FACTS))
 _UPDATE_FACTS = (
-    update(_FACTS)
-    .where(_FACTS.c.case_reference == bindparam("reference"))
-    .values({c.name: bindparam(c.name) for c in _FACTS.c if c.name != "case_reference"})
+    update(CASE_FACTS)
+    .where(CASE_FACTS.c.case_reference == bindparam("reference"))
+    .values({c.name: bindparam(c.name) for c in CASE_FACTS.c if c.name != "case_reference"})
 )
 _CLOSE_SPAN = (
-    update(_MOVES)
+    update(MOVES)
     .where(
-        _MOVES.c.case_reference == bindparam("reference"),
-        _MOVES.c.opens_span.is_(True),
-        _MOVES.c.ended_at.is_(None),
+        MOVES.c.case_reference == bindparam("reference"),
+        MOVES.c.opens_span.is_(True),
+        MOVES.c.ended_at.is_(None),
     )
     .values(
         ended_at=bindparam("ended_at"),
@@ -114,15 +113,15 @@ _CLOSE_SPAN = (
         seconds=bindparam("seconds"),
     )
 )
-_INSERT_MOVE = deferrable(insert(_MOVES))
-_INSERT_ACTIVITY = insert(_ACTIVITIES)
+_INSERT_MOVE = deferrable(insert(MOVES))
+_INSERT_ACTIVITY = insert(ACTIVITIES)
 #: A new instrument marks the one it replaces (sent after the facts it marks: see ``deferrable``).
 _MARK_SUPERSEDED = deferrable(
-    update(_FACTS)
-    .where(_FACTS.c.case_reference == bindparam("replaced"))
+    update(CASE_FACTS)
+    .where(CASE_FACTS.c.case_reference == bindparam("replaced"))
     .values(superseded_by=bindparam("by"))
 )
-_SELECT_FACTS = select(_FACTS).where(_FACTS.c.case_reference == bindparam("reference"))
+_SELECT_FACTS = select(CASE_FACTS).where(CASE_FACTS.c.case_reference == bindparam("reference"))
 #: UPDATE statements setting only some columns, by the columns they set (a step changes one or
 #: two: the last activity, a date it records).
 _UPDATES: dict[tuple[str, ...], Any] = {}
@@ -132,8 +131,8 @@ def _update_facts(columns: tuple[str, ...]) -> Any:
     statement = _UPDATES.get(columns)
     if statement is None:
         statement = _UPDATES[columns] = (
-            update(_FACTS)
-            .where(_FACTS.c.case_reference == bindparam("reference"))
+            update(CASE_FACTS)
+            .where(CASE_FACTS.c.case_reference == bindparam("reference"))
             .values({name: bindparam(name) for name in columns})
         )
     return statement
@@ -248,17 +247,17 @@ def rebuild(conn: Connection) -> int:
     A migration that rebuilds before a later one has added every read-model column rebuilds
     nothing (returns 0): the later migration adds its column and rebuilds then.
     """
-    present = {c["name"] for c in inspect(conn).get_columns(_FACTS.name)}
-    if not {c.name for c in _FACTS.c} <= present:
+    present = {c["name"] for c in inspect(conn).get_columns(CASE_FACTS.name)}
+    if not {c.name for c in CASE_FACTS.c} <= present:
         return 0
-    for table in (ActivityRow, MoveRow, CaseFactsRow):
-        conn.execute(table.__table__.delete())
+    for table in (ACTIVITIES, MOVES, CASE_FACTS):
+        conn.execute(table.delete())
     definitions: dict[str, ProcedureDefinition] = {}
     provinces: dict[str, str] = {}
     facts: dict[str, CaseFacts] = {}
     spans: dict[str, dt.datetime] = {}
     count = 0
-    for row in conn.execute(select(AuditRow.__table__).order_by(AuditRow.seq)):
+    for row in conn.execute(select(AUDIT_RECORDS).order_by(AUDIT_RECORDS.c.seq)):
         count += 1
         record = audit_record(row)
         reference = record.case_reference

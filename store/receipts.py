@@ -25,7 +25,7 @@ from sqlalchemy import Engine, select
 
 from states.i18n import N_, Message, Text
 from store.checkpoint import CheckpointInvalid, read_checkpoint
-from store.tables import AuditRow, SettingRow
+from store.core_tables import AUDIT_RECORDS, SETTINGS
 from store.verify import COLUMNS, expected_hash, expected_payload
 from workflow.integrity import GENESIS_HASH
 from workflow.receipts import Receipt
@@ -41,7 +41,7 @@ _SEQ, _LOG, _CASE, _TRIGGER, _FIELDS, _NOTE, _PAYLOAD, _PREV, _HASH = (
         "prev_hash", "hash",
     )
 )  # fmt: skip
-_ROWS = select(*[getattr(AuditRow, name) for name in COLUMNS]).order_by(AuditRow.seq)
+_ROWS = select(*[AUDIT_RECORDS.c[name] for name in COLUMNS]).order_by(AUDIT_RECORDS.c.seq)
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,9 @@ def check_receipt(
                 document.size,
             )
     with engine.connect() as conn, conn.begin():
-        log_id = conn.execute(select(SettingRow.value).where(SettingRow.key == "log_id")).scalar()
+        log_id = conn.execute(select(SETTINGS.c.value).where(SETTINGS.c.key == "log_id")).scalar()
         near = conn.execute(
-            _ROWS.where(AuditRow.seq >= receipt.seq - 1, AuditRow.seq <= receipt.seq + 1)
+            _ROWS.where(AUDIT_RECORDS.c.seq.between(receipt.seq - 1, receipt.seq + 1))
         ).all()
         problem = _record_problem(receipt, log_id, {row[_SEQ]: tuple(row) for row in near})
         if problem is not None:
@@ -152,7 +152,7 @@ def check_receipt(
         # Every record from the receipt's to the head's, streamed: recomputed and linked.
         previous, seq = receipt.hash, receipt.seq
         later = conn.execution_options(stream_results=True, yield_per=2000).execute(
-            _ROWS.where(AuditRow.seq > receipt.seq, AuditRow.seq <= document.size)
+            _ROWS.where(AUDIT_RECORDS.c.seq > receipt.seq, AUDIT_RECORDS.c.seq <= document.size)
         )
         for row in later:
             seq += 1

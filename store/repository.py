@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import (
     Boolean,
@@ -34,18 +34,17 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.orm import Session
 
 from states.i18n import N_
 from store.collector import collector_paused
-from store.tables import (
-    AuditHeadRow,
-    AuditRow,
-    CaseFactsRow,
-    CaseRow,
-    DocumentRow,
-    OfficerRow,
-    SettingRow,
+from store.core_tables import (
+    AUDIT_HEAD,
+    AUDIT_RECORDS,
+    CASE_FACTS,
+    CASES,
+    DOCUMENTS,
+    OFFICERS,
+    SETTINGS,
 )
 from workflow.effects import CaseFacts
 from workflow.errors import CaseMoved, ConcurrentUpdate
@@ -53,13 +52,9 @@ from workflow.integrity import RECORD_VERSION, canonical_json, utc_text
 from workflow.model import Actor, AuditDraft, AuditRecord, Case, actors_of
 from workflow.ports import Connected
 
-_CASES = CaseRow.__table__
-_FACTS = CaseFactsRow.__table__
-_AUDIT = AuditRow.__table__
-_HEAD = AuditHeadRow.__table__
-_OFFICERS = OfficerRow.__table__
-_DOCUMENTS = DocumentRow.__table__
-_SETTINGS = SettingRow.__table__
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 
 #: The stored audit columns, in the order rows are read, verified and exported.
 AUDIT_COLUMNS = (
@@ -115,27 +110,27 @@ def _fields(text: str) -> Any:
 
 # ---------------------------------------------------------------------- statements, built once
 _LAST_CASE_SEQ = (
-    select(func.max(_AUDIT.c.case_seq))
-    .where(_AUDIT.c.case_reference == _CASES.c.reference)
+    select(func.max(AUDIT_RECORDS.c.case_seq))
+    .where(AUDIT_RECORDS.c.case_reference == CASES.c.reference)
     .scalar_subquery()
 )
-_HEAD_SEQ = select(_HEAD.c.seq).where(_HEAD.c.id == 1).scalar_subquery()
+_HEAD_SEQ = select(AUDIT_HEAD.c.seq).where(AUDIT_HEAD.c.id == 1).scalar_subquery()
 #: A case with its facts, its last record's ``case_seq`` and the head's seq, in one round trip.
 _SELECT_CASE = (
     select(
-        _CASES,
-        *[c.label(f"f_{c.name}") for c in _FACTS.c],
+        CASES,
+        *[c.label(f"f_{c.name}") for c in CASE_FACTS.c],
         _LAST_CASE_SEQ.label("last_case_seq"),
         _HEAD_SEQ.label("head_seq"),
     )
-    .select_from(_CASES.outerjoin(_FACTS, _FACTS.c.case_reference == _CASES.c.reference))
-    .where(_CASES.c.reference == bindparam("reference"))
+    .select_from(CASES.outerjoin(CASE_FACTS, CASE_FACTS.c.case_reference == CASES.c.reference))
+    .where(CASES.c.reference == bindparam("reference"))
 )
 _UPDATE_CASE = (
-    update(_CASES)
+    update(CASES)
     .where(
-        _CASES.c.reference == bindparam("ref"),
-        _CASES.c.row_version == bindparam("read_version"),
+        CASES.c.reference == bindparam("ref"),
+        CASES.c.row_version == bindparam("read_version"),
     )
     .values(
         state=bindparam("state"),
@@ -144,7 +139,7 @@ _UPDATE_CASE = (
         version=bindparam("version"),
         definition_sha256=bindparam("definition_sha256"),
         state_since=bindparam("state_since"),
-        trigger_actors=bindparam("trigger_actors", type_=_CASES.c.trigger_actors.type),
+        trigger_actors=bindparam("trigger_actors", type_=CASES.c.trigger_actors.type),
         row_version=bindparam("next_version"),
     )
 )
@@ -183,7 +178,7 @@ _UPDATE_CASE_LOCKING = (
         "(SELECT max(a.case_seq) FROM audit_records a WHERE a.case_reference = cases.reference)"
         " AS last_case_seq, (SELECT h.seq FROM audit_head h WHERE h.id = 1) AS seen_seq"
     )
-    .bindparams(bindparam("trigger_actors", type_=_CASES.c.trigger_actors.type))
+    .bindparams(bindparam("trigger_actors", type_=CASES.c.trigger_actors.type))
     .columns(
         column("log_id", String),
         column("seq", Integer),
@@ -193,40 +188,48 @@ _UPDATE_CASE_LOCKING = (
     )
 )
 # Inline: the generated id is not read back (no RETURNING), so the insert can be pipelined.
-_INSERT_CASE = deferrable(insert(_CASES).inline())
+_INSERT_CASE = deferrable(insert(CASES).inline())
 #: ``trigger_actors`` as the stored text, which SQLite gives (``_case_of_columns`` decodes it
 #: without the JSON type's processing: most cases hold ``{}``).
 _LIST_CASES = select(
-    *(type_coerce(c, String) if c.name == "trigger_actors" else c for c in _CASES.c)
-).order_by(_CASES.c.reference)
-_MAX_REFERENCE = select(func.max(_CASES.c.reference)).where(
-    _CASES.c.reference.like(bindparam("pattern"))
+    *(type_coerce(c, String) if c.name == "trigger_actors" else c for c in CASES.c)
+).order_by(CASES.c.reference)
+_MAX_REFERENCE = select(func.max(CASES.c.reference)).where(
+    CASES.c.reference.like(bindparam("pattern"))
 )
-_MAX_CASE_SEQ = select(func.max(_AUDIT.c.case_seq)).where(
-    _AUDIT.c.case_reference == bindparam("reference")
+_MAX_CASE_SEQ = select(func.max(AUDIT_RECORDS.c.case_seq)).where(
+    AUDIT_RECORDS.c.case_reference == bindparam("reference")
 )
-_SELECT_HEAD = select(_HEAD.c.log_id, _HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)
+_SELECT_HEAD = select(AUDIT_HEAD.c.log_id, AUDIT_HEAD.c.seq, AUDIT_HEAD.c.hash).where(
+    AUDIT_HEAD.c.id == 1
+)
 _LOCK_HEAD = _SELECT_HEAD.with_for_update()
 _UPDATE_HEAD = (
-    update(_HEAD).where(_HEAD.c.id == 1).values(seq=bindparam("seq"), hash=bindparam("hash"))
+    update(AUDIT_HEAD)
+    .where(AUDIT_HEAD.c.id == 1)
+    .values(seq=bindparam("seq"), hash=bindparam("hash"))
 )
-_AUDIT_SELECT = select(*[_AUDIT.c[name] for name in AUDIT_COLUMNS])
-_INSERT_AUDIT = deferrable(insert(_AUDIT))
-_RECORDS_OF_CASE = _AUDIT_SELECT.where(_AUDIT.c.case_reference == bindparam("reference")).order_by(
-    _AUDIT.c.seq
-)
-_RECORD = _AUDIT_SELECT.where(_AUDIT.c.seq == bindparam("seq"))
+_AUDIT_SELECT = select(*[AUDIT_RECORDS.c[name] for name in AUDIT_COLUMNS])
+_INSERT_AUDIT = deferrable(insert(AUDIT_RECORDS))
+_RECORDS_OF_CASE = _AUDIT_SELECT.where(
+    AUDIT_RECORDS.c.case_reference == bindparam("reference")
+).order_by(AUDIT_RECORDS.c.seq)
+_RECORD = _AUDIT_SELECT.where(AUDIT_RECORDS.c.seq == bindparam("seq"))
 _LATEST_OF_KIND = (
-    _AUDIT_SELECT.where(_AUDIT.c.kind == bindparam("kind")).order_by(_AUDIT.c.seq.desc()).limit(1)
+    _AUDIT_SELECT.where(AUDIT_RECORDS.c.kind == bindparam("kind"))
+    .order_by(AUDIT_RECORDS.c.seq.desc())
+    .limit(1)
 )
-_OF_KIND = _AUDIT_SELECT.where(_AUDIT.c.kind == bindparam("kind")).order_by(_AUDIT.c.seq)
-_OF_KIND_AFTER = _OF_KIND.where(_AUDIT.c.seq > bindparam("after"))
+_OF_KIND = _AUDIT_SELECT.where(AUDIT_RECORDS.c.kind == bindparam("kind")).order_by(
+    AUDIT_RECORDS.c.seq
+)
+_OF_KIND_AFTER = _OF_KIND.where(AUDIT_RECORDS.c.seq > bindparam("after"))
 _OFFICER_WITH_EVENT = select(
-    _OFFICERS, *[_AUDIT.c[name].label(f"e_{name}") for name in AUDIT_COLUMNS]
-).select_from(_OFFICERS.outerjoin(_AUDIT, _AUDIT.c.seq == _OFFICERS.c.audit_seq))
-_OFFICER_BY_ID = _OFFICER_WITH_EVENT.where(_OFFICERS.c.id == bindparam("id"))
-_OFFICER_BY_LOGIN = _OFFICER_WITH_EVENT.where(_OFFICERS.c.os_user == bindparam("login"))
-_OFFICER_BY_PG_LOGIN = _OFFICER_WITH_EVENT.where(_OFFICERS.c.pg_login == bindparam("login"))
+    OFFICERS, *[AUDIT_RECORDS.c[name].label(f"e_{name}") for name in AUDIT_COLUMNS]
+).select_from(OFFICERS.outerjoin(AUDIT_RECORDS, AUDIT_RECORDS.c.seq == OFFICERS.c.audit_seq))
+_OFFICER_BY_ID = _OFFICER_WITH_EVENT.where(OFFICERS.c.id == bindparam("id"))
+_OFFICER_BY_LOGIN = _OFFICER_WITH_EVENT.where(OFFICERS.c.os_user == bindparam("login"))
+_OFFICER_BY_PG_LOGIN = _OFFICER_WITH_EVENT.where(OFFICERS.c.pg_login == bindparam("login"))
 #: PostgreSQL: the authenticated login, whether it owns the schema, and the officer linked to it
 #: with the event their row names, in one round trip.
 _SESSION = (
@@ -241,27 +244,27 @@ _SESSION = (
 _CONNECTED = select(
     _SESSION.c.login,
     _SESSION.c.owner,
-    _OFFICERS,
-    *[_AUDIT.c[name].label(f"e_{name}") for name in AUDIT_COLUMNS],
+    OFFICERS,
+    *[AUDIT_RECORDS.c[name].label(f"e_{name}") for name in AUDIT_COLUMNS],
 ).select_from(
-    _SESSION.outerjoin(_OFFICERS, _OFFICERS.c.pg_login == _SESSION.c.login).outerjoin(
-        _AUDIT, _AUDIT.c.seq == _OFFICERS.c.audit_seq
+    _SESSION.outerjoin(OFFICERS, OFFICERS.c.pg_login == _SESSION.c.login).outerjoin(
+        AUDIT_RECORDS, AUDIT_RECORDS.c.seq == OFFICERS.c.audit_seq
     )
 )
-_OFFICERS_ALL = select(_OFFICERS).order_by(_OFFICERS.c.id)
-_INSERT_OFFICER = insert(_OFFICERS)
+_OFFICERS_ALL = select(OFFICERS).order_by(OFFICERS.c.id)
+_INSERT_OFFICER = insert(OFFICERS)
 _OFFICER_COLUMNS = (
     "name", "roles", "province", "os_user", "deputy", "retired", "audit_seq", "pg_login",
 )  # fmt: skip
 _UPDATE_OFFICER = (
-    update(_OFFICERS)
-    .where(_OFFICERS.c.id == bindparam("officer_id"))
-    .values({name: bindparam(name, type_=_OFFICERS.c[name].type) for name in _OFFICER_COLUMNS})
+    update(OFFICERS)
+    .where(OFFICERS.c.id == bindparam("officer_id"))
+    .values({name: bindparam(name, type_=OFFICERS.c[name].type) for name in _OFFICER_COLUMNS})
 )
-_OFFICER_SEQ = select(_OFFICERS.c.audit_seq).where(_OFFICERS.c.id == bindparam("id"))
-_DOCUMENT_EXISTS = select(_DOCUMENTS.c.sha256).where(_DOCUMENTS.c.sha256 == bindparam("sha256"))
-_DOCUMENT_CONTENT = select(_DOCUMENTS.c.content).where(_DOCUMENTS.c.sha256 == bindparam("sha256"))
-_SETTING = select(_SETTINGS.c.value).where(_SETTINGS.c.key == bindparam("key"))
+_OFFICER_SEQ = select(OFFICERS.c.audit_seq).where(OFFICERS.c.id == bindparam("id"))
+_DOCUMENT_EXISTS = select(DOCUMENTS.c.sha256).where(DOCUMENTS.c.sha256 == bindparam("sha256"))
+_DOCUMENT_CONTENT = select(DOCUMENTS.c.content).where(DOCUMENTS.c.sha256 == bindparam("sha256"))
+_SETTING = select(SETTINGS.c.value).where(SETTINGS.c.key == bindparam("key"))
 
 
 # ---------------------------------------------------------------------- one transaction
@@ -604,8 +607,8 @@ _CASE_COLUMNS = (
     "opened_at", "opened_by", "state_since", "trigger_actors", "row_version",
     "thai_party_level", "thai_party_name",
 )  # fmt: skip
-if tuple(c.name for c in _CASES.c) != _CASE_COLUMNS:  # pragma: no cover - a schema change
-    raise RuntimeError("store.tables.CaseRow's columns moved: update _CASE_COLUMNS")
+if tuple(c.name for c in CASES.c) != _CASE_COLUMNS:  # pragma: no cover - a schema change
+    raise RuntimeError("store.core_tables.CASES' columns moved: update _CASE_COLUMNS")
 
 
 #: What a Case holds, in ``dataclasses.fields`` order: ``_case_of_columns`` fills in every one.
@@ -618,6 +621,7 @@ _CASE_FIELDS = (
 if tuple(f.name for f in dataclass_fields(Case)) != _CASE_FIELDS:  # pragma: no cover
     raise RuntimeError("workflow.model.Case changed: update _CASE_FIELDS and _case_of_columns")
 _Filled = TypeVar("_Filled")
+_set = object.__setattr__
 
 
 def _filled(kind: type[_Filled], values: dict[str, Any]) -> _Filled:
@@ -626,7 +630,7 @@ def _filled(kind: type[_Filled], values: dict[str, Any]) -> _Filled:
     more than reading the row it comes from (a list maps thousands of cases, a history a
     hundred records). Used for ``Case`` and ``AuditRecord`` only (guarded below)."""
     made = object.__new__(kind)
-    made.__dict__.update(values)
+    _set(made, "__dict__", values)  # the dict itself, not a copy
     return made
 
 
@@ -697,8 +701,8 @@ _FACTS_COLUMNS = (
     "ended_on", "imported_sha256", "established_precision", "entered_on", "supersedes",
     "superseded_by", "relationship", "step_dates",
 )  # fmt: skip
-if tuple(c.name for c in _FACTS.c) != _FACTS_COLUMNS:  # pragma: no cover - a schema change
-    raise RuntimeError("store.tables.CaseFactsRow's columns moved: update _FACTS_COLUMNS")
+if tuple(c.name for c in CASE_FACTS.c) != _FACTS_COLUMNS:  # pragma: no cover - a schema change
+    raise RuntimeError("store.core_tables.CASE_FACTS' columns moved: update _FACTS_COLUMNS")
 
 
 def _joined_facts(row: Any) -> CaseFacts | None:
@@ -847,9 +851,9 @@ class SqlAlchemyCaseRepository:
     def list(self, province: str | None = None, state: str | None = None) -> list[Case]:
         query = _LIST_CASES
         if province:
-            query = query.where(_CASES.c.province == province)
+            query = query.where(CASES.c.province == province)
         if state:
-            query = query.where(_CASES.c.state == state)
+            query = query.where(CASES.c.state == state)
         with collector_paused():  # thousands of rows and cases, no cycles among them
             return [_case_of_columns(r) for r in self.tx.execute(query).all()]
 
@@ -955,38 +959,24 @@ class SqlAlchemyOfficerRepository:
 # ---------------------------------------------------------------------- the audit log
 
 
+if tuple(f.name for f in dataclass_fields(AuditRecord)) != AUDIT_COLUMNS:  # pragma: no cover
+    raise RuntimeError("workflow.model.AuditRecord changed: update AUDIT_COLUMNS and _record")
+_AT = AUDIT_COLUMNS.index("occurred_at")
+_FIELDS_TEXT = AUDIT_COLUMNS.index("fields")
+
+
 def _record(row: Any) -> AuditRecord:
     """A row of ``AUDIT_COLUMNS`` (a tuple or a Core row) as a record.
 
-    Made as ``AuditRecord(...)`` would make it, its attributes given all at once: a frozen
+    Made as ``AuditRecord(...)`` would make it, its attributes given all at once (the columns are
+    the record's fields, in order, guarded above; the timestamp and the fields decoded): a frozen
     dataclass's ``__init__`` sets its eighteen one by one through ``object.__setattr__``, which
     costs as much as the rest of reading a record (``tests/store`` pins the two equal).
     """
-    (seq, log_id, version, kind, reference, case_seq, trigger, source, dest, actor, role,
-     os_user, at, fields, note, payload, prev, digest) = row  # fmt: skip
-    return _filled(
-        AuditRecord,
-        {
-            "seq": seq,
-            "log_id": log_id,
-            "record_version": version,
-            "kind": kind,
-            "case_reference": reference,
-            "case_seq": case_seq,
-            "trigger": trigger,
-            "source": source,
-            "dest": dest,
-            "actor_id": actor,
-            "actor_role": role,
-            "os_user": os_user,
-            "occurred_at": parse_utc(at),
-            "fields": _fields(fields),
-            "note": note,
-            "payload_sha256": payload,
-            "prev_hash": prev,
-            "hash": digest,
-        },
-    )
+    values = dict(zip(AUDIT_COLUMNS, row, strict=True))
+    values["occurred_at"] = parse_utc(row[_AT])
+    values["fields"] = _fields(row[_FIELDS_TEXT])
+    return _filled(AuditRecord, values)
 
 
 def audit_record(row: Any) -> AuditRecord:
@@ -1150,7 +1140,7 @@ class SqlAlchemyAuditLog:
         return [_record(r) for r in rows]
 
     def iter_all(self) -> Iterator[AuditRecord]:
-        query = _AUDIT_SELECT.order_by(_AUDIT.c.seq).execution_options(yield_per=2000)
+        query = _AUDIT_SELECT.order_by(AUDIT_RECORDS.c.seq).execution_options(yield_per=2000)
         for row in self.tx.execute(query):
             yield _record(row)
 
@@ -1173,11 +1163,11 @@ class SqlAlchemyDocumentStore:
         if tx.connection().dialect.name == "postgresql":
             from sqlalchemy.dialects import postgresql
 
-            statement = postgresql.insert(_DOCUMENTS).on_conflict_do_nothing()
+            statement = postgresql.insert(DOCUMENTS).on_conflict_do_nothing()
         else:
             from sqlalchemy.dialects import sqlite
 
-            statement = sqlite.insert(_DOCUMENTS).on_conflict_do_nothing()
+            statement = sqlite.insert(DOCUMENTS).on_conflict_do_nothing()
         tx.send(
             statement,
             {

@@ -16,8 +16,8 @@ from sqlalchemy import Engine, insert, select
 
 from states.i18n import N_
 from store.append_only import install as install_append_only
+from store.core_tables import AUDIT_HEAD, SETTINGS
 from store.database import migration_mode
-from store.tables import AuditHeadRow, SettingRow
 from store.unit_of_work import SqlAlchemyUnitOfWork
 from workflow.errors import InvalidInput
 from workflow.integrity import GENESIS_HASH
@@ -104,19 +104,17 @@ def init_database(engine: Engine, training: bool = False) -> InitResult:
         # Belt and braces: whatever a migration did, the audit table leaves init append-only.
         install_append_only(conn)
     with engine.begin() as conn:
-        settings = dict(conn.execute(select(SettingRow.key, SettingRow.value)).all())
+        settings = dict(conn.execute(select(SETTINGS.c.key, SETTINGS.c.value)).all())
         if "log_id" not in settings:
             log_id = str(uuid.uuid4())
             conn.execute(
-                insert(SettingRow),
+                insert(SETTINGS),
                 [
                     {"key": "log_id", "value": log_id},
                     {"key": "training", "value": "1" if training else "0"},
                 ],
             )
-            conn.execute(
-                insert(AuditHeadRow).values(id=1, log_id=log_id, seq=0, hash=GENESIS_HASH)
-            )
+            conn.execute(insert(AUDIT_HEAD).values(id=1, log_id=log_id, seq=0, hash=GENESIS_HASH))
             settings = {"log_id": log_id, "training": "1" if training else "0"}
         elif training and settings.get("training") != "1":
             raise InvalidInput(

@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING, Self
 
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
 from states.i18n import N_
 from store.database import WRITE_OPTION, make_session_factory, refused
@@ -33,6 +31,8 @@ from store.repository import (
 from workflow.errors import ConcurrentUpdate, WorkflowError
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
     from store.followup import SqlAlchemyFollowupRepository
 
 
@@ -51,7 +51,8 @@ _FACTORY = "_sistercity_session_factory"
 def _factory_for(engine: Engine) -> sessionmaker[Session]:
     """The engine's session factory, made once: a factory is a class of its own with its
     listener, whose making costs more than a read (the web view makes a unit of work per
-    request)."""
+    request). Made when a unit of work first asks for a session: reading and advancing cases
+    speak Core, and never import the ORM."""
     factory: sessionmaker[Session] | None = getattr(engine, _FACTORY, None)
     if factory is None:
         factory = make_session_factory(engine)
@@ -80,7 +81,6 @@ class SqlAlchemyUnitOfWork:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._factory = _factory_for(engine)
         self._session: Session | None = None
         self._followup: SqlAlchemyFollowupRepository | None = None
 
@@ -100,7 +100,7 @@ class SqlAlchemyUnitOfWork:
         """An ORM session on this unit of work's connection, in charge of its transaction (its
         commit commits it, flushing the deferred writes first)."""
         if self._session is None:
-            self._session = self._factory(
+            self._session = _factory_for(self.engine)(
                 bind=self.tx.connection(), join_transaction_mode="control_fully"
             )
             self._session.info[TX_KEY] = self.tx
@@ -172,6 +172,12 @@ class SqlAlchemyUnitOfWork:
             tx.batch = None
 
     def commit(self) -> None:
+        moved: tuple[type[Exception], ...] = (IntegrityError,)
+        if self._session is not None:
+            # The ORM's own version check (the ORM is loaded once a session exists).
+            from sqlalchemy.orm.exc import StaleDataError
+
+            moved = (StaleDataError, IntegrityError)
         try:
             if self._session is not None:
                 self._session.commit()  # the ORM's writes, the deferred ones, the transaction
@@ -180,7 +186,7 @@ class SqlAlchemyUnitOfWork:
             conn = self.tx.conn
             if conn is not None and conn.in_transaction():
                 conn.commit()
-        except (StaleDataError, IntegrityError) as exc:
+        except moved as exc:
             self._rollback()
             raise ConcurrentUpdate(
                 N_("the case changed under you (another officer saved first); read it again")

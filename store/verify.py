@@ -44,8 +44,8 @@ from states import load_procedure
 from states.i18n import N_, Message
 from store import append_only, pg_identity
 from store.checkpoint import CheckpointInvalid, HeadDocument, read_checkpoint
+from store.core_tables import AUDIT_HEAD, CASES, OFFICERS, SETTINGS
 from store.repository import AUDIT_COLUMNS
-from store.tables import AuditHeadRow, CaseRow, OfficerRow, SettingRow
 from workflow.integrity import (
     GENESIS_HASH,
     RECORD_VERSION,
@@ -1304,11 +1304,11 @@ def verify_database(
     try:
         with conn.begin():
             storage = _storage_findings(conn, integrity=integrity is None)
-            settings = dict(conn.execute(select(SettingRow.key, SettingRow.value)).all())
+            settings = dict(conn.execute(select(SETTINGS.c.key, SETTINGS.c.value)).all())
             log_id = settings.get("log_id")
             head_row = conn.execute(
-                select(AuditHeadRow.seq, AuditHeadRow.hash, AuditHeadRow.log_id).where(
-                    AuditHeadRow.id == 1
+                select(AUDIT_HEAD.c.seq, AUDIT_HEAD.c.hash, AUDIT_HEAD.c.log_id).where(
+                    AUDIT_HEAD.c.id == 1
                 )
             ).one_or_none()
             cases = {
@@ -1319,7 +1319,7 @@ def verify_database(
                     r.previous_state,
                     {k: getattr(r, k) for k in (*IDENTITY, "opened_by", "trigger_actors")},
                 )
-                for r in conn.execute(select(CaseRow.__table__))
+                for r in conn.execute(select(CASES))
             }
             officers = {
                 r.id: (
@@ -1329,7 +1329,7 @@ def verify_database(
                     ),
                     r.audit_seq,
                 )
-                for r in conn.execute(select(OfficerRow.__table__))
+                for r in conn.execute(select(OFFICERS))
             }  # fmt: skip
             rows = _stream(conn, batch)
             if progress is not None:
@@ -1339,7 +1339,7 @@ def verify_database(
                 rows,
                 log_id=log_id,
                 cases=cases,
-                head=tuple(head_row) if head_row is not None else None,  # type: ignore[arg-type]
+                head=tuple(head_row) if head_row is not None else None,
                 checkpoints=docs,
                 storage=storage,
                 officers=officers,

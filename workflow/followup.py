@@ -25,6 +25,7 @@ from states.i18n import N_, Message, Text
 from states.reference import PROVINCES
 from workflow.authorization import access_for, authorize, national_access, recorded_refusals
 from workflow.catalog import engine_for_case
+from workflow.deadlines import Overdue, time_in_step
 from workflow.effects import Activity, CaseFacts, add_years
 from workflow.errors import InvalidInput, TransitionNotAllowed, as_message
 from workflow.fields import MAX_NAME, MAX_NOTE, check_length
@@ -36,7 +37,7 @@ from workflow.progress import Progress, reporting
 from workflow.services import find_case, fire_and_record, one_step, system_actor
 from workflow.thaidate import date_param, fiscal_year_be, fiscal_year_bounds, local_date
 
-__all__ = ["Activity", "CaseFacts"]
+__all__ = ["Activity", "CaseFacts", "Overdue", "time_in_step"]
 
 #: The unit of work the follow-up use cases take (one carries every repository).
 FollowupUnitOfWork = UnitOfWork
@@ -84,18 +85,6 @@ class SweepAction:
     dest: str
     rule: str
     audit_seq: int
-
-
-@dataclass(frozen=True)
-class Overdue:
-    """An open case longer in its state than the procedure expects (reported, never blocked)."""
-
-    reference: str
-    province: str
-    state: str
-    since: dt.date
-    days: int
-    expected_days: int
 
 
 @dataclass(frozen=True)
@@ -554,17 +543,6 @@ def _sweep_step(definition: ProcedureDefinition, case: Case, effect: str) -> str
         (t.trigger for t in definition.transitions_with_effect(effect) if case.state in t.source),
         None,
     )
-
-
-def time_in_step(case: Case, as_of: dt.date) -> Overdue | None:
-    """Days the case has spent in its step against the step's expected days (``None`` when the
-    step has no deadline). Deadlines are reported, never enforced."""
-    spec = engine_for_case(case).definition.state(case.state)
-    if spec.final or spec.expected_days is None:
-        return None
-    since = local_date(case.state_since)
-    days = (as_of - since).days
-    return Overdue(case.reference, case.province, case.state, since, days, spec.expected_days)
 
 
 def _overdue(cases: Sequence[Case], as_of: dt.date) -> list[Overdue]:

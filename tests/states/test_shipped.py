@@ -75,7 +75,7 @@ def test_a_procedure_names_its_own_phases_and_keeps_the_others() -> None:
     shown = json.loads(
         CliRunner().invoke(cli, ["procedure", "show", "--procedure", "local", "--json"]).stdout
     )
-    assert shown["phase_labels"]["proposal"] == d.phase_labels["proposal"].as_dict()
+    assert shown["phase_labels"]["proposal"] == d.phase_labels["proposal"].model_dump()
 
 
 def test_a_procedure_without_a_cabinet_step_says_so() -> None:
