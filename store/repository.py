@@ -959,24 +959,38 @@ class SqlAlchemyOfficerRepository:
 # ---------------------------------------------------------------------- the audit log
 
 
-if tuple(f.name for f in dataclass_fields(AuditRecord)) != AUDIT_COLUMNS:  # pragma: no cover
-    raise RuntimeError("workflow.model.AuditRecord changed: update AUDIT_COLUMNS and _record")
-_AT = AUDIT_COLUMNS.index("occurred_at")
-_FIELDS_TEXT = AUDIT_COLUMNS.index("fields")
-
-
 def _record(row: Any) -> AuditRecord:
     """A row of ``AUDIT_COLUMNS`` (a tuple or a Core row) as a record.
 
-    Made as ``AuditRecord(...)`` would make it, its attributes given all at once (the columns are
-    the record's fields, in order, guarded above; the timestamp and the fields decoded): a frozen
+    Made as ``AuditRecord(...)`` would make it, its attributes given all at once: a frozen
     dataclass's ``__init__`` sets its eighteen one by one through ``object.__setattr__``, which
     costs as much as the rest of reading a record (``tests/store`` pins the two equal).
     """
-    values = dict(zip(AUDIT_COLUMNS, row, strict=True))
-    values["occurred_at"] = parse_utc(row[_AT])
-    values["fields"] = _fields(row[_FIELDS_TEXT])
-    return _filled(AuditRecord, values)
+    (seq, log_id, version, kind, reference, case_seq, trigger, source, dest, actor, role,
+     os_user, at, fields, note, payload, prev, digest) = row  # fmt: skip
+    return _filled(
+        AuditRecord,
+        {
+            "seq": seq,
+            "log_id": log_id,
+            "record_version": version,
+            "kind": kind,
+            "case_reference": reference,
+            "case_seq": case_seq,
+            "trigger": trigger,
+            "source": source,
+            "dest": dest,
+            "actor_id": actor,
+            "actor_role": role,
+            "os_user": os_user,
+            "occurred_at": parse_utc(at),
+            "fields": _fields(fields),
+            "note": note,
+            "payload_sha256": payload,
+            "prev_hash": prev,
+            "hash": digest,
+        },
+    )
 
 
 def audit_record(row: Any) -> AuditRecord:
