@@ -111,6 +111,18 @@ TABLE = [
         HEAVY - {"graphviz"},
         frozenset({"graphviz"}),
     ),
+    # Drawing needs graphviz and nothing heavier; a picture drawn before is read back from the
+    # cache (``diagrams.kept``) with no module of its own beyond the standard library's small ones.
+    Row(
+        "diagram procedure, drawn and drawn again",
+        (
+            "diagram procedure --format svg -o {tmp}/p.svg",
+            "diagram procedure --format svg -o {tmp}/p.svg --force",
+        ),
+        HEAVY - {"graphviz"} | {"pydantic", "html", "shutil", "tempfile"},
+        frozenset({"graphviz"}),
+        warm=True,
+    ),
     Row(
         "audit keygen",
         ("audit keygen -o {tmp}/new",),
