@@ -6,7 +6,8 @@ Typical use (what ``sistercity diagram`` does)::
     picture = procedure_diagram(loaded, lang="both", show_roles=True)
     write_output(render(picture, "svg"), "procedure.svg", force=False)
 
-Every failure is a :class:`DiagramError` with a one-line message.
+Every failure is a :class:`DiagramError` with a one-line message. A picture ``dot`` drew once is
+kept in the user's cache folder and served again without running it (``diagrams.kept``).
 """
 
 from diagrams.dot import (

@@ -7,12 +7,12 @@ nodes and edges alike because Graphviz's default (Times) has no Thai glyphs.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import graphviz
 
+from diagrams import kept
 from diagrams.errors import GraphvizNotFound, RenderFailed, UnknownFormat
 from diagrams.model import Diagram, Edge, Node
 from states.i18n import N_
@@ -57,8 +57,13 @@ class Style:
     rankdir: str = "TB"
 
 
+#: What ``html.escape(text, quote=True)`` replaces, without importing ``html`` (its table of
+#: named entities costs a millisecond at every start).
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+
+
 def _esc(text: str) -> str:
-    return html.escape(text, quote=True)
+    return text.translate(_ESCAPES)
 
 
 def _html(parts: Iterable[str]) -> str:
@@ -230,21 +235,33 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def render(diagram: Diagram, fmt: str = "svg", style: Style | None = None) -> bytes:
-    """The picture as bytes in *fmt*; raster and PDF output go through cairo for Thai shaping."""
+def render(
+    diagram: Diagram, fmt: str = "svg", style: Style | None = None, *, keep: bool = True
+) -> bytes:
+    """The picture as bytes in *fmt*; raster and PDF output go through cairo for Thai shaping.
+
+    A picture drawn before comes from the user's cache (``diagrams.kept``), and a new one is
+    kept there, unless *keep* is false.
+    """
     check_format(fmt)
     if fmt == "dot":
         return to_source(diagram, style).encode("utf-8")
     graph = to_digraph(diagram, style)
     renderer = "cairo" if fmt in BINARY_FORMATS else None
-    try:
-        data: bytes = graph.pipe(format=fmt, renderer=renderer, quiet=True)
-    except graphviz.ExecutableNotFound:
-        raise GraphvizNotFound(
-            N_("Graphviz 'dot' not found: install it with 'apt-get install graphviz'")
-        ) from None
-    except graphviz.CalledProcessError as exc:
-        detail = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-        reason = detail[-1] if detail else f"exit status {exc.returncode}"
-        raise RenderFailed(N_("Graphviz 'dot' failed: {reason}"), reason=reason) from None
-    return data
+
+    def draw() -> bytes:
+        try:
+            data: bytes = graph.pipe(format=fmt, renderer=renderer, quiet=True)
+        except graphviz.ExecutableNotFound:
+            raise GraphvizNotFound(
+                N_("Graphviz 'dot' not found: install it with 'apt-get install graphviz'")
+            ) from None
+        except graphviz.CalledProcessError as exc:
+            detail = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+            reason = detail[-1] if detail else f"exit status {exc.returncode}"
+            raise RenderFailed(N_("Graphviz 'dot' failed: {reason}"), reason=reason) from None
+        return data
+
+    if not keep:
+        return draw()
+    return kept.rendered(graph.source, fmt, graph.engine, renderer, draw)

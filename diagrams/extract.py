@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
-from zoneinfo import ZoneInfo
+from functools import cache
+from typing import TYPE_CHECKING, Protocol
 
 from diagrams.errors import DiagramError, InvalidHistory
 from diagrams.model import (
@@ -30,6 +30,9 @@ from diagrams.model import (
 )
 from states import PHASES, RETURN, Label, LoadedDefinition, ProcedureDefinition
 from states.i18n import N_
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 #: Audit kinds that move a case; ``denied`` rows and officer events leave it where it was.
 MOVE_KINDS = frozenset({"open", "transition", "import", "migrate"})
@@ -56,7 +59,6 @@ _KIND_PRIORITY: tuple[EdgeKind, ...] = (
     "history",
 )
 
-_BANGKOK = ZoneInfo("Asia/Bangkok")
 _BE_OFFSET = 543
 _THAI_MONTHS_SHORT = (
     "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
@@ -91,9 +93,21 @@ def check_lang(lang: str) -> Lang:
     raise DiagramError(N_("unknown language '{lang}' (choose th, en or both)"), lang=lang)
 
 
+@cache
+def _bangkok() -> ZoneInfo:
+    """Bangkok's time zone, loaded when a moment is first placed in it: a procedure picture
+    shows dates only, and need not import ``zoneinfo``."""
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("Asia/Bangkok")
+
+
 def format_day(moment: dt.datetime, lang: Lang) -> str:
     """The Bangkok calendar date: Buddhist Era for Thai readers, ISO for everyone else."""
-    day = moment.astimezone(_BANGKOK).date()
+    return _format_date(moment.astimezone(_bangkok()).date(), lang)
+
+
+def _format_date(day: dt.date, lang: Lang) -> str:
     thai = f"{day.day} {_THAI_MONTHS_SHORT[day.month - 1]} {day.year + _BE_OFFSET}"
     if lang == "th":
         return thai
@@ -143,11 +157,10 @@ def procedure_diagram(
 
 def _title(loaded: LoadedDefinition, lang: Lang) -> tuple[str, ...]:
     d = loaded.definition
-    effective = dt.datetime.combine(d.effective_from, dt.time(12), _BANGKOK)
     meta = (
         f"procedure {d.procedure} v{d.version} · sha256 {loaded.sha256[:12]} · "
         + _say(lang, "มีผลตั้งแต่", "effective")
-        + f" {format_day(effective, lang)}"
+        + f" {_format_date(d.effective_from, lang)}"
     )
     return (*_lines(d.title, lang), meta)
 

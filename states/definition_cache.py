@@ -7,7 +7,8 @@ JSON named by the SHA-256 of the file's bytes and of the code that defines and c
 user's cache folder (like Python's own bytecode cache); later processes read it back into the same
 frozen dataclasses without importing pydantic. A changed file has another SHA-256 and is validated
 afresh; a changed schema has another code fingerprint; an entry that cannot be read is ignored and
-written again. ``SISTERCITY_CACHE`` names the folder (``off`` keeps nothing).
+written again. ``SISTERCITY_CACHE`` names the folder (``off`` keeps nothing): see
+``states.cache_home``, which places rendered diagrams beside it too.
 
 The entries are the user's own, like their bytecode: whoever can write to the folder can change
 the user's installed code as well.
@@ -28,17 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from states import graph, schema, text
-
-CACHE_ENV = "SISTERCITY_CACHE"
+from states.cache_home import CACHE_ENV as CACHE_ENV
+from states.cache_home import cache_folder
 
 
 @cache
 def _folder() -> Path | None:
-    chosen = os.environ.get(CACHE_ENV)
-    if chosen is not None:
-        return None if chosen.strip().lower() in {"", "0", "off", "no"} else Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "sistercity" / "definitions"
+    return cache_folder("definitions")
 
 
 @cache

@@ -113,6 +113,19 @@ TABLE = [
         HEAVY - {"graphviz"},
         frozenset({"graphviz"}),
     ),
+    # Drawing needs graphviz and nothing heavier; a picture drawn before is read back from the
+    # cache (``diagrams.kept``) with no module of its own beyond the standard library's small ones.
+    # A procedure shows dates only: no time zone to load.
+    Row(
+        "diagram procedure, drawn and drawn again",
+        (
+            "diagram procedure --format svg -o {tmp}/p.svg",
+            "diagram procedure --format svg -o {tmp}/p.svg --force",
+        ),
+        HEAVY - {"graphviz"} | {"pydantic", "html", "shutil", "tempfile", "zoneinfo"},
+        frozenset({"graphviz"}),
+        warm=True,
+    ),
     Row(
         "audit keygen",
         ("audit keygen -o {tmp}/new",),
