@@ -3,7 +3,11 @@
 A command is a short process whose allocations are mostly its imports (modules, classes, tables,
 mappings), which live until it ends: looking for cycles among them at the default pace costs about
 a quarter of importing the store, for nothing. ``pace_for_a_command`` has the collector run a tenth
-as often; a long command (a verify, an import) still collects.
+as often; a long command (a verify, an import) still collects. And when the command is done, the
+interpreter's last collection would walk every object it still holds, only to hand the memory back
+to the system with the process: they are frozen first (``gc.freeze``), which spares a read about a
+twentieth of its time. The command has closed its database connections by then (the CLI disposes
+of its engine); what it leaves in cycles is let go with the process, not finalised.
 
 A national report or a long list builds ~10^5 rows and small objects that live until it is done
 and form no reference cycles. Each of them counts towards the collector's next pass, and every
@@ -14,6 +18,7 @@ cycles made meanwhile are collected once the outermost pause ends. Pauses nest, 
 
 from __future__ import annotations
 
+import atexit
 import gc
 import threading
 from collections.abc import Iterator
@@ -28,8 +33,10 @@ _was_enabled = False
 
 
 def pace_for_a_command() -> None:
-    """Collect cycles at a command's pace (``COMMAND_THRESHOLDS``); the CLI calls it once."""
+    """Collect cycles at a command's pace (``COMMAND_THRESHOLDS``), and not at all once the
+    interpreter exits; the CLI calls it once."""
     gc.set_threshold(*COMMAND_THRESHOLDS)
+    atexit.register(gc.freeze)
 
 
 @contextmanager
