@@ -144,7 +144,7 @@ def _filtered(query: Select[Any], flt: LogFilter) -> Select[Any]:
     return query
 
 
-def _query(flt: LogFilter | None) -> Select[Any]:
+def log_query(flt: LogFilter | None) -> Select[Any]:
     """Every stored column (``COLUMNS`` order) of the records *flt* lets through, by ``seq``."""
     query = select(*[getattr(AuditRow, n) for n in COLUMNS]).order_by(AuditRow.seq)
     return query if flt is None else _filtered(query, flt)
@@ -258,7 +258,7 @@ def export_log(
         with engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(AuditRow)).scalar_one()
     count = 0
-    for count in write_export(stream_batches(engine, _query(None), batch), fmt, out):
+    for count in write_export(stream_batches(engine, log_query(None), batch), fmt, out):
         if progress is not None:
             progress(count, max(total, count))
     if progress is not None:
