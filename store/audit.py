@@ -1,7 +1,9 @@
 """The auditor's side of the store: signed head exports, filtered log views, streaming exports.
 
-Views and exports stream rows from the database (server-side cursor on PostgreSQL, ``yield_per``)
-and write them one by one, so memory stays flat however long the log is.
+Views and exports stream rows from the database (server-side cursor on PostgreSQL, ``yield_per``):
+views write them one by one, exports a batch of ``BATCH`` at a time (one call to encode a batch's
+JSON, one to write a clean batch's CSV), so memory stays flat however long the log is, and the
+text is exactly what writing each record on its own gives.
 
 Re-verifying an export with any tool (the recipe the README repeats): read the records in ``seq``
 order; for each, ``payload = sha256(b'{"fields":' + fields + b',"note":' + json(note) + b'}')``
@@ -22,8 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Literal, TextIO, cast
 
 from sqlalchemy import Engine, Select, func, select
@@ -39,13 +42,16 @@ from workflow.authorization import authorize, national_access, recorded_refusals
 from workflow.errors import InvalidInput
 from workflow.integrity import utc_text
 from workflow.model import Actor, AuditDraft, AuditRecord, EventKind
-from workflow.progress import Progress, reporting
+from workflow.progress import Progress
 from workflow.thaidate import BANGKOK
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 ExportFormat = Literal["csv", "jsonl"]
+#: Records an export reads and writes at a time: few calls, and a peak of memory no higher than
+#: reading the log row by row (``benchmarks/scale.py`` measures both).
+BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,21 @@ def _filtered(query: Select[Any], flt: LogFilter) -> Select[Any]:
     return query
 
 
+def log_query(flt: LogFilter | None) -> Select[Any]:
+    """Every stored column (``COLUMNS`` order) of the records *flt* lets through, by ``seq``."""
+    query = select(*[AUDIT_RECORDS.c[n] for n in COLUMNS]).order_by(AUDIT_RECORDS.c.seq)
+    return query if flt is None else _filtered(query, flt)
+
+
+def stream_batches(
+    engine: Engine, query: Select[Any], batch: int = BATCH
+) -> Iterator[Sequence[Sequence[Any]]]:
+    """The rows of *query*, streamed, as lists of up to *batch* rows."""
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
+        yield from result.partitions()
+
+
 def stream_rows(
     engine: Engine, flt: LogFilter | None = None, batch: int = 2000
 ) -> Iterator[tuple[Any, ...]]:
@@ -168,33 +189,79 @@ def iter_log(engine: Engine, flt: LogFilter) -> Iterator[AuditRecord]:
 
 
 # ---------------------------------------------------------------------- exports
+#: A record as ``json.dumps(dict(zip(COLUMNS, row)), ensure_ascii=False)`` writes it, with a
+#: newline: each key in order followed by its value, encoded (``_write_jsonl``).
+_JSON_LINE = "{" + ", ".join(f"{json.dumps(name)}: %s" for name in COLUMNS) + "}\n"
+#: The encoder ``json.dumps`` uses for those values, with a newline between the items of a list:
+#: no encoded value holds one (JSON escapes it in text), so a list of values splits there.
+_JSON_VALUES = json.JSONEncoder(ensure_ascii=False, separators=("\n", ": "))
+
+
+def _write_jsonl(rows: Sequence[Sequence[Any]], out: TextIO) -> None:
+    """Write the JSON Lines of *rows*, every value of the batch encoded in one call.
+
+    The values, row after row, are encoded as one list, split at its newlines and put after
+    their keys, one line a row: the text ``json.dumps`` gives each row. A batch that does not
+    encode as one value a cell (a value JSON cannot encode, a row of another width) is written
+    row by row, so it fails as it always did, after the rows before it.
+    """
+    try:
+        values = _JSON_VALUES.encode(list(chain.from_iterable(rows)))[1:-1].split("\n")
+    except (TypeError, ValueError):
+        values = []
+    if len(values) == len(COLUMNS) * len(rows) and set(map(len, rows)) == {len(COLUMNS)}:
+        out.write((_JSON_LINE * len(rows)) % tuple(values))
+        return
+    for row in rows:
+        out.write(json.dumps(dict(zip(COLUMNS, row, strict=True)), ensure_ascii=False))
+        out.write("\n")
+
+
+def write_export(
+    batches: Iterable[Sequence[Sequence[Any]]], fmt: ExportFormat, out: TextIO
+) -> Iterator[int]:
+    """Write *batches* of stored rows (``COLUMNS`` order) to *out* as ``audit export`` does,
+    yielding the number of records written after each batch (see :func:`export_log`)."""
+    if fmt not in ("csv", "jsonl"):
+        raise InvalidInput(N_("unknown export format '{format}': csv or jsonl"), format=fmt)
+    count = 0
+    if fmt == "csv":
+        writer = csvsafe.writer(out)
+        writer.writerow(COLUMNS)
+        for rows in batches:
+            writer.writerows(rows)
+            count += len(rows)
+            yield count
+    else:
+        for rows in batches:
+            _write_jsonl(rows, out)
+            count += len(rows)
+            yield count
+
+
 def export_log(
-    engine: Engine, fmt: ExportFormat, out: TextIO, progress: Progress | None = None
+    engine: Engine,
+    fmt: ExportFormat,
+    out: TextIO,
+    progress: Progress | None = None,
+    batch: int = BATCH,
 ) -> int:
     """Write every audit record, stored columns as stored, to *out*; returns the count.
 
     CSV has a header row; ``fields`` stays the stored canonical JSON text and an empty cell is
     NULL; a cell starting with ``=``, ``+``, ``-``, ``@``, tab, CR or ``'`` gets one ``'`` in
     front (``workflow.csvsafe``). JSON Lines has one object per record with the same keys, raw.
-    Either re-verifies with the recipe in this module's docstring.
+    Either re-verifies with the recipe in this module's docstring. Records are read and written
+    *batch* at a time, the text the same as one at a time.
     """
-    count = 0
     total = 0
     if progress is not None:
         with engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(AUDIT_RECORDS)).scalar_one()
-    rows = reporting(stream_rows(engine), total, progress)
-    if fmt == "csv":
-        writer = csvsafe.writer(out)
-        writer.writerow(COLUMNS)
-        for row in rows:
-            writer.writerow(row)
-            count += 1
-    elif fmt == "jsonl":
-        for row in rows:
-            out.write(json.dumps(dict(zip(COLUMNS, row, strict=True)), ensure_ascii=False))
-            out.write("\n")
-            count += 1
-    else:
-        raise InvalidInput(N_("unknown export format '{format}': csv or jsonl"), format=fmt)
+    count = 0
+    for count in write_export(stream_batches(engine, log_query(None), batch), fmt, out):
+        if progress is not None:
+            progress(count, max(total, count))
+    if progress is not None:
+        progress(count, max(total, count))
     return count

@@ -12,10 +12,8 @@ work touches nothing here.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -26,7 +24,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from states import available_procedures, load_procedure
 from states.i18n import N_
-from store.audit import LogFilter, _filtered, record_from_row
+from store.audit import (
+    BATCH,
+    LogFilter,
+    _filtered,
+    log_query,
+    record_from_row,
+    stream_batches,
+    write_export,
+)
 from store.repository import _case
 from store.tables import AuditRow, CaseFactsRow, CaseRow, DocumentRow
 from store.unit_of_work import SqlAlchemyUnitOfWork
@@ -277,27 +283,16 @@ def record_log_export(
 
 
 def export_chunks(
-    engine: Engine, fmt: ExportFormat, flt: LogFilter, through: int, batch: int = 2000
+    engine: Engine, fmt: ExportFormat, flt: LogFilter, through: int, batch: int = BATCH
 ) -> Iterator[str]:
-    """The records matching *flt* up to seq *through*, as ``audit export`` writes them, in
-    chunks of text (CSV with a header row, or JSON Lines), streamed in constant memory."""
-    query = select(*[getattr(AuditRow, n) for n in COLUMNS]).order_by(AuditRow.seq)
-    query = _filtered(query, flt).where(AuditRow.seq <= through)
+    """The records matching *flt* up to seq *through*, as ``audit export`` writes them (CSV
+    neutralised, with a header row, or JSON Lines), in chunks of text, streamed in constant
+    memory."""
+    query = log_query(flt).where(AuditRow.seq <= through)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    if fmt == "csv":
-        writer.writerow(COLUMNS)
-    with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
-        for partition in result.partitions(batch):
-            for row in partition:
-                if fmt == "csv":
-                    writer.writerow(tuple(row))
-                else:
-                    out.write(json.dumps(dict(zip(COLUMNS, row, strict=True)), ensure_ascii=False))
-                    out.write("\n")
-            yield out.getvalue()
-            out.seek(0)
-            out.truncate()
+    for _ in write_export(stream_batches(engine, query, batch), fmt, out):
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
     if out.tell():
         yield out.getvalue()
