@@ -26,7 +26,13 @@ MAX_NAME = 200
 
 
 def check_length(what: str, text: str, limit: int) -> str:
-    """*text* when it is at most *limit* characters, else a one-line refusal naming *what*."""
+    """*text* when it is at most *limit* characters and holds no NUL character (which no
+    database text can keep: PostgreSQL refuses it), else a one-line refusal naming *what*."""
+    if "\x00" in text:
+        raise InvalidInput(
+            N_("{what} contains a NUL character (0x00), which text cannot hold: remove it"),
+            what=what,
+        )
     if len(text) > limit:
         raise InvalidInput(
             N_("{what} has {length} characters; at most {limit} are accepted"),
@@ -176,12 +182,17 @@ def validate_fields(
                     )
                 )
             continue
+        if isinstance(given[name], str) and "\x00" in given[name]:
+            problems.append(Message(N_("{field}: contains a NUL character (0x00)"), field=name))
+            continue
         try:
             values[name] = _convert(definition.field(name), given[name])
         except ValueError as exc:
             problems.append(Message("{field}: {reason}", field=name, reason=as_message(exc)))
     if spec.note_required and not note.strip():
         problems.append(Message(N_("note: required for this step (say why)")))
+    if "\x00" in note:
+        problems.append(Message(N_("note: contains a NUL character (0x00)")))
     if len(note) > MAX_NOTE:
         problems.append(
             Message(

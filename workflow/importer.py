@@ -437,6 +437,12 @@ def _parse(
                 for c in long
             )
             continue
+        nul = [c for c, v in values.items() if "\x00" in v]
+        if nul:
+            problems.extend(
+                RowProblem(line, c, Message(N_("contains a NUL character (0x00)"))) for c in nul
+            )
+            continue
         row, row_problems = _check_row(line, values, states, signed_states, today)
         problems.extend(row_problems)
         if row is not None:
