@@ -2735,11 +2735,11 @@ def import_relationships(
                 tr(
                     "{path}: {problem}; nothing was imported",
                     path=path,
-                    problem=str(refused.problems[0]),
+                    problem=refused.problems[0].message(),
                 )
             ) from None
         for problem in refused.problems:
-            click.echo(f"{path}: {problem}", err=True)
+            click.echo(tr("{path}: {problem}", path=path, problem=problem.message()), err=True)
         raise click.ClickException(
             tr(
                 "{path}: refused, {count} problem(s); nothing was imported",
