@@ -91,6 +91,14 @@ class Row:
     forbidden_modules: frozenset[str] = frozenset()
 
 
+#: An officer's steps: who acts next, a step, a new case, an activity.
+STEPS = (
+    "--db {db} --as somchai case actions {draft}",
+    "--db {db} --as somchai case advance {draft} begin_study",
+    "--db {db} --as somchai case open --province TH-50 --partner Kunming --country CN "
+    "--level city",
+    "--db {db} --as somchai activity add {active} --date 2024-06-01 --kind culture --title visit",
+)
 GROUPS = (
     "officer case procedure diagram audit activity plan province report import document letter"
 )
@@ -245,12 +253,7 @@ TABLE = [
             "--db {db} case list",
             "--db {db} case show {active}",
             "--db {db} case history {active} --lang th",
-            "--db {db} --as somchai case actions {draft}",
-            "--db {db} --as somchai case advance {draft} begin_study",
-            "--db {db} --as somchai case open --province TH-50 --partner Kunming --country CN "
-            "--level city",
-            "--db {db} --as somchai activity add {active} --date 2024-06-01 --kind culture "
-            "--title visit",
+            *STEPS,
         ),
         WRITE | {"pydantic"},
         frozenset({"sqlalchemy", "transitions"}),
@@ -266,14 +269,7 @@ TABLE = [
     ),
     Row(
         "steps",
-        (
-            "--db {db} --as somchai case actions {draft}",
-            "--db {db} --as somchai case advance {draft} begin_study",
-            "--db {db} --as somchai case open --province TH-50 --partner Kunming --country CN "
-            "--level city",
-            "--db {db} --as somchai activity add {active} --date 2024-06-01 --kind culture "
-            "--title visit",
-        ),
+        STEPS,
         WRITE,
         frozenset({"transitions"}),
     ),
@@ -347,8 +343,12 @@ def loaded_packages(
     prepared: Setup, commands: tuple[str, ...], tmp_path: Path, warm: bool = False
 ) -> list[set[str]]:
     """The top-level packages each command imported (``loaded_modules``)."""
-    loaded = loaded_modules(prepared, commands, tmp_path, warm)
-    return [{name.split(".")[0] for name in names} for names in loaded]
+    return [packages(names) for names in loaded_modules(prepared, commands, tmp_path, warm)]
+
+
+def packages(modules: set[str]) -> set[str]:
+    """The top-level packages of *modules*."""
+    return {name.split(".")[0] for name in modules}
 
 
 def within(name: str, modules: frozenset[str]) -> bool:
@@ -361,7 +361,7 @@ def test_commands_import_only_what_they_use(row: Row, prepared: Setup, tmp_path:
     """No command loads a forbidden package or module; the row's commands load the packages
     they need."""
     modules = loaded_modules(prepared, row.commands, tmp_path, row.warm)
-    loaded = [{name.split(".")[0] for name in names} for names in modules]
+    loaded = [packages(names) for names in modules]
     culprits = {
         command: sorted(new & row.forbidden)
         + sorted(m for m in names if within(m, row.forbidden_modules))
