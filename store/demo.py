@@ -34,6 +34,10 @@ OFFICERS: tuple[Actor, ...] = tuple(
 STEPS: tuple[tuple[str, str, str, dict[str, Any], str], ...] = tuple(
     step.as_tuple() for step in _WALK.steps
 )
+#: The procedure and version the walk's steps are written for: a case opened on another day may
+#: fall under a later version, whose steps differ, so whoever replays ``STEPS`` opens under these.
+PROCEDURE: str = _WALK.procedure
+VERSION: int = _WALK.version
 #: After the relationship is active: its first activity with the partner.
 FOLLOW_UP: tuple[tuple[str, str, str, dict[str, Any], str], ...] = tuple(
     step.as_tuple() for step in _WALK.follow_up
@@ -73,8 +77,8 @@ def build_demo(path: str) -> tuple[Case, list[AuditRecord]]:
             ),
             start,
             note=opened.note,
-            procedure=_WALK.procedure,
-            version=_WALK.version,
+            procedure=PROCEDURE,
+            version=VERSION,
         )
         for day, officer_id, trigger, fields, note in (*STEPS, *FOLLOW_UP):
             services.advance_case(

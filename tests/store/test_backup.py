@@ -28,7 +28,7 @@ from cli import cli
 from store import SqlAlchemyUnitOfWork, init_database, make_engine
 from store import backup as backup_module
 from store.append_only import SQLITE
-from store.demo import OFFICERS, STEPS, build_demo
+from store.demo import OFFICERS, PROCEDURE, STEPS, VERSION, build_demo
 from workflow import services
 from workflow.model import NewCase
 
@@ -41,7 +41,7 @@ PADDING = 16 * 1024 * 1024
 WRITER = """
 import datetime as dt, pathlib, sys, time
 from store import SqlAlchemyUnitOfWork, make_engine
-from store.demo import OFFICERS, STEPS
+from store.demo import OFFICERS, PROCEDURE, STEPS, VERSION
 from workflow import services
 from workflow.model import NewCase
 db, n, acks, stop = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4])
@@ -51,7 +51,9 @@ with acks.open("a", encoding="utf-8", buffering=1) as out:
     k = 0
     while not stop.exists():
         new = NewCase("TH-50", f"Partner {n}-{k}", "CN", "city", "MOU", "sister")
-        case = services.open_case(uow, actors["somchai"], new, dt.datetime.now(dt.UTC))
+        case = services.open_case(
+            uow, actors["somchai"], new, dt.datetime.now(dt.UTC), "", PROCEDURE, VERSION
+        )
         for _day, officer, trigger, fields, note in STEPS:
             now = dt.datetime.now(dt.UTC)
             who = actors[officer]
@@ -472,7 +474,8 @@ def test_pg_dump_and_pg_restore_as_the_readme_says(
         actors = {o.id: o for o in OFFICERS}
         for partner, steps in (("Guangzhou", len(STEPS)), ("Nagano", 4), ("Hue", 1)):
             new = NewCase("TH-50", partner, "CN", "city", "MOU", "sister")
-            ref = services.open_case(uow, actors["somchai"], new, now).reference
+            opened = services.open_case(uow, actors["somchai"], new, now, "", PROCEDURE, VERSION)
+            ref = opened.reference
             for _day, who, trigger, fields, note in STEPS[:steps]:
                 services.advance_case(uow, actors[who], ref, trigger, fields, note, now)
     finally:
