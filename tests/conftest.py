@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +26,30 @@ from workflow import services
 from workflow.model import Actor
 
 PG_ENV = "SISTERCITY_TEST_PG_URL"
+#: The cache variables as they were before the run (``None``: not set), and the run's folder.
+_USER_CACHE = pytest.StashKey[tuple[dict[str, str | None], str]]()
+_CACHE_VARIABLES = ("XDG_CACHE_HOME", "SISTERCITY_CACHE")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """What the product keeps (validated definitions, drawn diagrams) goes to a folder of the
+    run's own, removed after it: a test neither leaves anything in the user's cache folder nor
+    depends on what an earlier run kept there (or on ``SISTERCITY_CACHE`` set by the user).
+    Commands run as subprocesses inherit it."""
+    folder = tempfile.mkdtemp(prefix="sistercity-test-cache-")
+    config.stash[_USER_CACHE] = ({k: os.environ.get(k) for k in _CACHE_VARIABLES}, folder)
+    os.environ.pop("SISTERCITY_CACHE", None)
+    os.environ["XDG_CACHE_HOME"] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    before, folder = config.stash[_USER_CACHE]
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

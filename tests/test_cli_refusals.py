@@ -45,6 +45,7 @@ def _build_template(path: Path) -> dict[str, str]:
                 ACTORS[opener],
                 NewCase("TH-50", "Guangzhou", "CN", "city", "LOI", "friendship"),
                 now,
+                version=1,  # the steps below are v1's, whatever version is in force today
             )
             for officer, trigger in moves:
                 fields = FIELDS.get(trigger, {})
