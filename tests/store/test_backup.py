@@ -52,7 +52,8 @@ with acks.open("a", encoding="utf-8", buffering=1) as out:
     while not stop.exists():
         new = NewCase("TH-50", f"Partner {n}-{k}", "CN", "city", "MOU", "sister")
         case = services.open_case(
-            uow, actors["somchai"], new, dt.datetime.now(dt.UTC), "", PROCEDURE, VERSION
+            uow, actors["somchai"], new, dt.datetime.now(dt.UTC),
+            procedure=PROCEDURE, version=VERSION,
         )
         for _day, officer, trigger, fields, note in STEPS:
             now = dt.datetime.now(dt.UTC)
@@ -474,8 +475,9 @@ def test_pg_dump_and_pg_restore_as_the_readme_says(
         actors = {o.id: o for o in OFFICERS}
         for partner, steps in (("Guangzhou", len(STEPS)), ("Nagano", 4), ("Hue", 1)):
             new = NewCase("TH-50", partner, "CN", "city", "MOU", "sister")
-            opened = services.open_case(uow, actors["somchai"], new, now, "", PROCEDURE, VERSION)
-            ref = opened.reference
+            ref = services.open_case(
+                uow, actors["somchai"], new, now, procedure=PROCEDURE, version=VERSION
+            ).reference
             for _day, who, trigger, fields, note in STEPS[:steps]:
                 services.advance_case(uow, actors[who], ref, trigger, fields, note, now)
     finally:
