@@ -170,18 +170,8 @@ def test_a_folder_that_cannot_be_written_only_costs_drawing(dot: Dot, tmp_path: 
 
 
 def test_the_default_folder_is_in_the_users_cache(dot: Dot, tmp_path: Path) -> None:
-    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg"), "PATH": dot.path}
-    full = {k: v for k, v in os.environ.items() if k != CACHE_ENV}
-    full.update(env, PYTHONPATH=str(ROOT))
-    done = subprocess.run(
-        [*COMMAND, "diagram", "procedure", "-o", str(tmp_path / "p.svg")],
-        env=full,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    # no SISTERCITY_CACHE here: tests/conftest.py sets the user's aside for the whole run
+    draw(tmp_path / "p.svg", env={"XDG_CACHE_HOME": str(tmp_path / "xdg"), "PATH": dot.path})
     assert len(entries(tmp_path / "xdg" / "sistercity" / "diagrams")) == 1
 
 
