@@ -125,8 +125,18 @@ def test_a_refusal_and_a_usage_error_in_thai(tmp_path: Path) -> None:
     assert usage.stderr.startswith("ข้อผิดพลาด: ขาดตัวเลือก '--province'")
 
 
+#: What a build does not read: git's and tools' folders, caches, databases, earlier builds.
+UNBUILT = (".git", ".venv", "node_modules", ".*cache", "__pycache__", "build", "dist",
+           "*.egg-info", ".hypothesis", "*.db", "*.db-*")  # fmt: skip
+
+
 def test_the_wheel_ships_the_catalogue(tmp_path: Path) -> None:
-    """``pip install .`` (not editable) gets the ``.po`` and the compiled ``.mo``."""
+    """``pip install .`` (not editable) gets the ``.po`` and the compiled ``.mo``.
+
+    Built from a copy of the tree: a build in the checkout would leave ``build/`` there, old
+    copies of every module that searches of the source then find."""
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*UNBUILT))
     built = subprocess.run(
         [
             sys.executable,
@@ -137,7 +147,7 @@ def test_the_wheel_ships_the_catalogue(tmp_path: Path) -> None:
             "-q",
             "-w",
             str(tmp_path),
-            str(ROOT),
+            str(source),
         ],
         capture_output=True,
         text=True,
